@@ -1,0 +1,348 @@
+/*
+ * json.c - JSON output through jansson (schema in doc/json.md).
+ *
+ * The document is streamed: the top-level object is framed by hand and
+ * each message / call object is built, dumped and freed one at a time,
+ * so memory does not grow with the size of the output.  Every string from
+ * the capture is made valid UTF-8 first (invalid bytes become U+FFFD):
+ * jansson refuses invalid UTF-8, and a JSON consumer must never choke.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "dissect/sip.h"
+#include "render/render.h"
+#include "src/base/util.h"
+
+#define SCHEMA "sipladder/1"
+
+static json_t *jstr(const void *p, size_t n)
+{
+    struct buf b = {0};
+    buf_put_utf8_clean(&b, p, n);
+    json_t *j = json_stringn(b.p ? b.p : "", b.n);
+    buf_free(&b);
+    return j ? j : json_string("");
+}
+
+static json_t *jspan(const struct msg *m, struct sip_span sp)
+{
+    if (!sp.len)
+        return json_null();
+    return jstr(m->buf + sp.off, sp.len);
+}
+
+static json_t *jtime(int64_t ns)
+{
+    return json_real((double)ns / 1e9);
+}
+
+static json_t *jsecs(int64_t ns)
+{
+    return json_real((double)ns / 1e9);
+}
+
+static json_t *jep(const struct endpoint *e)
+{
+    char s[80];
+    return json_string(endpoint_str(e, s, sizeof s));
+}
+
+static int dump(FILE *out, json_t *j)
+{
+    int rc = json_dumpf(j, out, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    json_decref(j);
+    return rc;
+}
+
+static json_t *message_json(const struct render_ctx *r, const struct msg *m, size_t out_index)
+{
+    json_t *o = json_object();
+    struct sip_msg sm;
+    size_t maxh = r->s->lim->max_headers;
+    struct sip_hdr *h = xcalloc(maxh ? maxh : 1, sizeof(*h));
+    int rc = msg_parse(m, &sm, h, maxh);
+    json_object_set_new(o, "index", json_integer((json_int_t)out_index));
+    json_object_set_new(o, "frame", json_integer((json_int_t)m->frame));
+    json_object_set_new(o, "file", json_integer((json_int_t)m->file));
+    json_object_set_new(o, "time", jtime(m->ts));
+    json_object_set_new(o, "src", jep(&m->src));
+    json_object_set_new(o, "dst", jep(&m->dst));
+    json_object_set_new(o, "transport", json_string(transport_name((enum transport)m->transport)));
+    if (rc == SIP_OK) {
+        json_object_set_new(o, "first_line", jstr(m->buf + sm.start.off, sm.start.len));
+        if (sm.is_request) {
+            json_object_set_new(o, "method", jstr(m->buf + sm.method_s.off, sm.method_s.len));
+            json_object_set_new(o, "ruri", jstr(m->buf + sm.ruri.off, sm.ruri.len));
+        } else {
+            json_object_set_new(o, "status", json_integer(sm.status));
+            json_object_set_new(o, "reason", jstr(m->buf + sm.reason.off, sm.reason.len));
+        }
+    } else {
+        const uint8_t *nl = memchr(m->buf, '\n', m->len);
+        size_t l = nl ? (size_t)(nl - m->buf) : m->len;
+        if (l && m->buf[l - 1] == '\r')
+            l--;
+        json_object_set_new(o, "first_line", jstr(m->buf, l));
+    }
+    json_object_set_new(o, "call_id", jspan(m, m->call_id));
+    json_object_set_new(o, "from_tag", jspan(m, m->from_tag));
+    json_object_set_new(o, "to_tag", jspan(m, m->to_tag));
+    if (rc == SIP_OK && sip_hdr_first(&sm, m->buf, SIP_H_CSEQ).p && (m->cseq || m->cseq_method || m->correlatable)) {
+        json_t *cs = json_object();
+        json_object_set_new(cs, "seq", json_integer(m->cseq));
+        struct slice v = sip_hdr_first(&sm, m->buf, SIP_H_CSEQ);
+        /* method token after the number */
+        size_t i = 0;
+        while (i < v.n && !is_lws(v.p[i]))
+            i++;
+        while (i < v.n && is_lws(v.p[i]))
+            i++;
+        size_t j = i;
+        while (j < v.n && !is_lws(v.p[j]))
+            j++;
+        json_object_set_new(cs, "method", jstr(v.p + i, j - i));
+        json_object_set_new(o, "cseq", cs);
+    } else {
+        json_object_set_new(o, "cseq", json_null());
+    }
+    json_object_set_new(o, "retransmission", json_boolean(m->retrans));
+    uint32_t cpos = m->call != NONE ? r->sel->call_pos[m->call] : NONE;
+    json_object_set_new(o, "call", cpos != NONE ? json_integer(cpos) : json_null());
+    json_object_set_new(o, "dialog", m->dialog != NONE ? json_integer(m->dialog) : json_null());
+    json_object_set_new(o, "length", json_integer(m->orig_len));
+    if (m->len < m->orig_len)
+        json_object_set_new(o, "stored_length", json_integer(m->len));
+    json_t *flags = json_array();
+    if (m->pkt_flags & PKT_TRUNCATED)
+        json_array_append_new(flags, json_string("truncated"));
+    if (m->pkt_flags & PKT_TUNNELLED)
+        json_array_append_new(flags, json_string("tunnelled"));
+    if (m->pkt_flags & PKT_ICMP_QUOTED)
+        json_array_append_new(flags, json_string("icmp-quoted"));
+    json_object_set_new(o, "flags", flags);
+    json_t *an = json_array();
+    for (unsigned i = 0; i < sm.nanoms && i < SIP_MAX_ANOMS; i++) {
+        json_t *a = json_object();
+        json_object_set_new(a, "kind", json_string(sip_anom_name((enum sip_anom)sm.anoms[i].kind)));
+        json_object_set_new(a, "offset", json_integer(sm.anoms[i].off));
+        json_object_set_new(a, "text", json_string(sip_anom_text((enum sip_anom)sm.anoms[i].kind)));
+        json_array_append_new(an, a);
+    }
+    if ((m->pkt_flags & PKT_TRUNCATED) && !(sm.anom_mask & (1ULL << SIP_ANOM_TRUNCATED))) {
+        json_t *a = json_object();
+        json_object_set_new(a, "kind", json_string(sip_anom_name(SIP_ANOM_TRUNCATED)));
+        json_object_set_new(a, "offset", json_integer(m->len));
+        json_object_set_new(a, "text", json_string(sip_anom_text(SIP_ANOM_TRUNCATED)));
+        json_array_append_new(an, a);
+    }
+    json_object_set_new(o, "anomalies", an);
+    if (sm.anom_total > sm.nanoms)
+        json_object_set_new(o, "anomalies_not_listed", json_integer(sm.anom_total - sm.nanoms));
+    json_t *hs = json_array();
+    if (rc == SIP_OK) {
+        for (uint32_t i = 0; i < sm.nhdrs; i++) {
+            json_t *hh = json_object();
+            json_object_set_new(hh, "name", jstr(m->buf + h[i].name.off, h[i].name.len));
+            json_object_set_new(hh, "value", jstr(m->buf + h[i].value.off, h[i].value.len));
+            json_array_append_new(hs, hh);
+        }
+        if (sm.hdr_total > sm.nhdrs)
+            json_object_set_new(o, "headers_not_listed", json_integer(sm.hdr_total - sm.nhdrs));
+    }
+    json_object_set_new(o, "headers", hs);
+    json_object_set_new(o, "body", rc == SIP_OK && sm.body.len ? jstr(m->buf + sm.body.off, sm.body.len) : json_null());
+    free(h);
+    return o;
+}
+
+static json_t *call_json(const struct render_ctx *r, const struct call *c, size_t pos)
+{
+    const struct store *s = r->s;
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)pos));
+    json_object_set_new(o, "call_id", jstr(c->call_id, c->call_id_len));
+    json_object_set_new(o, "state", json_string(call_state_name((enum call_state)c->state)));
+    if (c->state == CALL_NOT_FINISHED)
+        json_object_set_new(o, "progress", json_string(call_state_name((enum call_state)c->progress)));
+    json_object_set_new(o, "kind", json_string(c->is_invite ? "invite" : "non-invite"));
+    struct buf b = {0};
+    call_party(&b, s, c, 0);
+    json_object_set_new(o, "from", jstr(b.p ? b.p : "", b.n));
+    buf_reset(&b);
+    call_party(&b, s, c, 1);
+    json_object_set_new(o, "to", jstr(b.p ? b.p : "", b.n));
+    buf_free(&b);
+    json_object_set_new(o, "start", jtime(s->msgs[c->first_msg].ts));
+    json_object_set_new(o, "end", jtime(s->msgs[c->msgs[c->nmsgs - 1]].ts));
+    json_t *ds = json_array();
+    for (size_t i = 0; i < c->ndialogs; i++) {
+        const struct dialog *d = &s->dialogs[c->dialogs[i]];
+        json_t *dj = json_object();
+        json_object_set_new(dj, "index", json_integer((json_int_t)i));
+        json_object_set_new(dj, "caller_tag", jstr(d->tag_a, d->tag_a_len));
+        json_object_set_new(dj, "callee_tag", d->tag_b ? jstr(d->tag_b, d->tag_b_len) : json_null());
+        const char *st = d->state == DLG_CONFIRMED ? "confirmed" : d->state == DLG_TERMINATED ? "terminated" : "early";
+        json_object_set_new(dj, "state", json_string(st));
+        json_object_set_new(dj, "messages", json_integer(d->nmsgs));
+        json_object_set_new(dj, "final_status", d->final_status ? json_integer(d->final_status) : json_null());
+        json_array_append_new(ds, dj);
+    }
+    json_object_set_new(o, "dialogs", ds);
+    json_t *ms = json_array();
+    for (size_t i = 0; i < c->nmsgs; i++)
+        json_array_append_new(ms, json_integer(c->msgs[i]));
+    json_object_set_new(o, "messages", ms);
+    json_t *t = json_object();
+    int64_t t0 = c->invite_msg != NONE ? s->msgs[c->invite_msg].ts : 0;
+    json_object_set_new(t, "pdd", c->invite_msg != NONE && c->ring_msg != NONE ? jsecs(s->msgs[c->ring_msg].ts - t0) : json_null());
+    json_object_set_new(t, "setup", c->invite_msg != NONE && c->answer_msg != NONE ? jsecs(s->msgs[c->answer_msg].ts - t0) : json_null());
+    if (c->bye_msg != NONE && c->answer_msg != NONE) {
+        uint32_t st = c->ack_msg != NONE ? c->ack_msg : c->answer_msg;
+        json_object_set_new(t, "duration", jsecs(s->msgs[c->bye_msg].ts - s->msgs[st].ts));
+    } else {
+        json_object_set_new(t, "duration", json_null());
+    }
+    json_object_set_new(o, "timings", t);
+    if (c->final_msg != NONE) {
+        const struct msg *fm = &s->msgs[c->final_msg];
+        struct sip_msg sm;
+        struct sip_hdr h[1];
+        json_t *fs = json_object();
+        json_object_set_new(fs, "code", json_integer(fm->status));
+        if (msg_parse(fm, &sm, h, 0) == SIP_OK)
+            json_object_set_new(fs, "reason", jstr(fm->buf + sm.reason.off, sm.reason.len));
+        json_object_set_new(fs, "message", json_integer(c->final_msg));
+        json_object_set_new(o, "final_status", fs);
+    } else {
+        json_object_set_new(o, "final_status", json_null());
+    }
+    json_object_set_new(o, "released_by", c->released_by ? json_string(c->released_by == REL_CALLER ? "caller" : "callee") : json_null());
+    return o;
+}
+
+static json_t *diagnostics_json(const struct render_ctx *r)
+{
+    const struct pipeline *pl = r->pl;
+    const struct store *s = r->s;
+    const struct diag *d = pl->diag;
+    json_t *o = json_object();
+    json_object_set_new(o, "frames", json_integer((json_int_t)pl->dec.frames));
+    json_object_set_new(o, "udp_packets", json_integer((json_int_t)pl->dec.udp_packets));
+    json_object_set_new(o, "tcp_packets", json_integer((json_int_t)pl->dec.tcp_packets));
+    json_object_set_new(o, "sctp_packets", json_integer((json_int_t)pl->dec.sctp_packets));
+    json_object_set_new(o, "ip_fragments", json_integer((json_int_t)pl->dec.fragments));
+    json_object_set_new(o, "tunnelled", json_integer((json_int_t)pl->dec.tunnelled));
+    json_object_set_new(o, "sip_messages", json_integer((json_int_t)s->nmsgs));
+    json_object_set_new(o, "retransmissions", json_integer((json_int_t)s->retransmissions));
+    json_object_set_new(o, "calls", json_integer((json_int_t)s->ncalls));
+    json_object_set_new(o, "calls_selected", json_integer((json_int_t)r->sel->ncalls));
+    json_object_set_new(o, "sip_unparseable", json_integer((json_int_t)s->sip_bad));
+    json_object_set_new(o, "sip_uncorrelated", json_integer((json_int_t)s->sip_uncorrelated));
+    json_object_set_new(o, "sip_with_anomalies", json_integer((json_int_t)s->sip_anomalous));
+    json_object_set_new(o, "tcp_sip_segments_not_reassembled", json_integer((json_int_t)pl->tcp_sip_segments));
+    json_object_set_new(o, "messages_dropped", json_integer((json_int_t)s->dropped_msgs));
+    json_t *an = json_object();
+    for (unsigned k = 1; k < SIP_ANOM__COUNT; k++)
+        if (s->anom_by_kind[k])
+            json_object_set_new(an, sip_anom_name((enum sip_anom)k), json_integer((json_int_t)s->anom_by_kind[k]));
+    json_object_set_new(o, "anomalies", an);
+    json_t *ev = json_object();
+    for (unsigned k = 0; k < DIAG__COUNT; k++)
+        if (d->count[k])
+            json_object_set_new(ev, diag_kind_name((enum diag_kind)k), json_integer((json_int_t)d->count[k]));
+    json_object_set_new(o, "events", ev);
+    json_t *lh = json_object();
+    for (unsigned k = 0; k < d->nlimit; k++)
+        json_object_set_new(lh, d->limit[k].name, json_integer((json_int_t)d->limit[k].hits));
+    json_object_set_new(o, "limits_hit", lh);
+    return o;
+}
+
+int render_json(const struct render_ctx *r)
+{
+    FILE *out = r->out;
+    const struct store *s = r->s;
+    fputs("{\"schema\":\"" SCHEMA "\",\"files\":[", out);
+    for (int i = 0; i < r->nfiles; i++) {
+        const struct capture_file_info *fi = &r->files[i];
+        json_t *f = json_object();
+        json_object_set_new(f, "name", jstr(fi->name, strlen(fi->name)));
+        json_object_set_new(f, "linktype", fi->dlt_name ? json_string(fi->dlt_name) : json_null());
+        json_object_set_new(f, "frames", json_integer((json_int_t)fi->frames));
+        json_object_set_new(f, "nanosecond", json_boolean(fi->nano));
+        json_object_set_new(f, "error", json_boolean(fi->error));
+        json_object_set_new(f, "truncated", json_boolean(fi->truncated));
+        if (i)
+            fputc(',', out);
+        dump(out, f);
+    }
+    fputs("],\n\"messages\":[\n", out);
+    for (size_t i = 0; i < r->sel->nmsgs; i++) {
+        if (i)
+            fputs(",\n", out);
+        dump(out, message_json(r, &s->msgs[r->sel->msgs[i]], i));
+    }
+    fputs("\n],\n\"calls\":[\n", out);
+    /* call.messages holds indexes into the output "messages" array */
+    uint32_t *pos = xcalloc(s->nmsgs ? s->nmsgs : 1, sizeof(*pos));
+    for (size_t i = 0; i < r->sel->nmsgs; i++)
+        pos[r->sel->msgs[i]] = (uint32_t)i;
+    for (size_t i = 0; i < r->sel->ncalls; i++) {
+        const struct call *c = &s->calls[r->sel->calls[i]];
+        json_t *cj = call_json(r, c, i);
+        json_t *ms = json_object_get(cj, "messages");
+        for (size_t k = 0; k < c->nmsgs; k++)
+            json_array_set_new(ms, k, json_integer(pos[c->msgs[k]]));
+        json_t *fs = json_object_get(cj, "final_status");
+        if (json_is_object(fs))
+            json_object_set_new(fs, "message", json_integer(pos[c->final_msg]));
+        if (i)
+            fputs(",\n", out);
+        dump(out, cj);
+    }
+    free(pos);
+    fputs("\n],\n\"diagnostics\":", out);
+    dump(out, diagnostics_json(r));
+    fputs("}\n", out);
+    return ferror(out) ? -1 : 0;
+}
+
+void render_summary(const struct render_ctx *r, FILE *f)
+{
+    const struct pipeline *pl = r->pl;
+    const struct store *s = r->s;
+    const struct diag *d = pl->diag;
+    fprintf(f, "sipladder: %d file%s, %llu frames, %zu SIP messages (%llu retransmissions), %zu calls",
+            r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)pl->dec.frames, s->nmsgs,
+            (unsigned long long)s->retransmissions, s->ncalls);
+    if (r->sel->ncalls != s->ncalls)
+        fprintf(f, " (%zu selected)", r->sel->ncalls);
+    fputc('\n', f);
+    int any = 0;
+    for (unsigned k = 1; k < SIP_ANOM__COUNT; k++)
+        if (s->anom_by_kind[k])
+            fprintf(f, "%s %s %llu", any++ ? "," : "sipladder: anomalies:", sip_anom_name((enum sip_anom)k),
+                    (unsigned long long)s->anom_by_kind[k]);
+    if (any)
+        fputc('\n', f);
+    any = 0;
+    for (unsigned k = 0; k < DIAG__COUNT; k++)
+        if (d->count[k] && k != DIAG_SIP_ANOMALY && k != DIAG_LIMIT)
+            fprintf(f, "%s %s %llu", any++ ? "," : "sipladder: events:", diag_kind_name((enum diag_kind)k),
+                    (unsigned long long)d->count[k]);
+    if (any)
+        fputc('\n', f);
+    if (d->nlimit) {
+        fprintf(f, "sipladder: limits hit:");
+        for (unsigned k = 0; k < d->nlimit; k++)
+            fprintf(f, "%s %s %llu", k ? "," : "", d->limit[k].name, (unsigned long long)d->limit[k].hits);
+        fputc('\n', f);
+    }
+    if (pl->tcp_sip_segments)
+        fprintf(f, "sipladder: %llu TCP segments carrying SIP were not analysed (TCP reassembly is not implemented yet)\n",
+                (unsigned long long)pl->tcp_sip_segments);
+    if (pl->dec.fragments)
+        fprintf(f, "sipladder: %llu IP fragments were not reassembled (IP reassembly is not implemented yet); SIP in them is missing\n",
+                (unsigned long long)pl->dec.fragments);
+}

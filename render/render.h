@@ -1,0 +1,37 @@
+/*
+ * render.h - output formats.  Each renderer reads the store, the
+ * selection and the ladder model `const`, and escapes every byte that
+ * came from the capture for its own format.
+ */
+#ifndef SIPLADDER_RENDER_RENDER_H
+#define SIPLADDER_RENDER_RENDER_H
+
+#include <stdio.h>
+
+#include "render/ladder.h"
+#include "src/pipeline.h"
+#include "src/select.h"
+
+struct render_ctx {
+    const struct pipeline *pl;
+    const struct store *s;
+    const struct selection *sel;
+    const struct alias_table *aliases;
+    const struct capture_file_info *files;
+    int nfiles;
+    FILE *out;
+    int color;       /* ANSI colours */
+    int show_msgs;   /* text: print each message in full under its arrow */
+};
+
+int render_text(const struct render_ctx *r);
+int render_json(const struct render_ctx *r);
+int render_list(const struct render_ctx *r);
+/* End-of-run summary (stderr). */
+void render_summary(const struct render_ctx *r, FILE *f);
+
+/* Shared helpers */
+void fmt_time_utc(char *buf, size_t n, int64_t ns, int with_date);
+void call_party(struct buf *b, const struct store *s, const struct call *c, int to);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * limits.c - named limits and their command-line parser (see limits.h).
+ */
+#include "src/base/limits.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct limit_def {
+    const char *name;
+    size_t off;
+    int is64;
+    const char *what;
+};
+
+static const struct limit_def defs[] = {
+    {"headers", offsetof(struct limits, max_headers), 0, "header lines indexed per SIP message"},
+    {"header-line", offsetof(struct limits, max_header_line), 0, "bytes in one header line"},
+    {"message-bytes", offsetof(struct limits, max_msg_bytes), 0, "bytes kept of one SIP message"},
+    {"calls", offsetof(struct limits, max_calls), 0, "Call-IDs tracked"},
+    {"dialogs-per-call", offsetof(struct limits, max_dialogs_per_call), 0, "dialogs per call"},
+    {"messages", offsetof(struct limits, max_msgs), 0, "SIP messages kept in total"},
+    {"store-bytes", offsetof(struct limits, max_store_bytes), 1, "bytes of SIP text kept in total"},
+};
+
+int limits_set(struct limits *l, const char *spec)
+{
+    const char *eq = strchr(spec, '=');
+    if (!eq || eq == spec)
+        return -1;
+    size_t nlen = (size_t)(eq - spec);
+    for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+        if (strlen(defs[i].name) != nlen || strncmp(defs[i].name, spec, nlen) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(eq + 1, &end, 10);
+        if (errno || end == eq + 1 || *end || v == 0)
+            return -1;
+        if (defs[i].is64) {
+            *(uint64_t *)((char *)l + defs[i].off) = v;
+        } else {
+            if (v > UINT32_MAX)
+                return -1;
+            *(uint32_t *)((char *)l + defs[i].off) = (uint32_t)v;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+void limits_describe(const struct limits *l,
+                     void (*line)(const char *name, uint64_t val, const char *what, void *ctx),
+                     void *ctx)
+{
+    for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++) {
+        uint64_t v = defs[i].is64 ? *(const uint64_t *)((const char *)l + defs[i].off)
+                                  : *(const uint32_t *)((const char *)l + defs[i].off);
+        line(defs[i].name, v, defs[i].what, ctx);
+    }
+}

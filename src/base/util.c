@@ -1,0 +1,120 @@
+/*
+ * util.c - checked allocation and slice helpers (see util.h).
+ */
+#include "src/base/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "sipladder: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+    if (!p)
+        oom(nmemb * size);
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        oom(n);
+    return q;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 8;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            oom(SIZE_MAX);
+        c *= 2;
+    }
+    if (elem && c > SIZE_MAX / elem)
+        oom(SIZE_MAX);
+    p = xrealloc(p, c * elem);
+    *cap = c;
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    size_t n = strlen(s);
+    char *d = xmalloc(n + 1);
+    memcpy(d, s, n + 1);
+    return d;
+}
+
+uint8_t *xmemdup(const void *p, size_t n)
+{
+    uint8_t *d = xmalloc(n ? n : 1);
+    if (n)
+        memcpy(d, p, n);
+    return d;
+}
+
+int slice_eq_ci(struct slice s, const char *lit)
+{
+    size_t n = strlen(lit);
+    if (s.n != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (ascii_lower(s.p[i]) != ascii_lower((uint8_t)lit[i]))
+            return 0;
+    return 1;
+}
+
+int slice_eq(struct slice s, const char *lit)
+{
+    size_t n = strlen(lit);
+    return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
+}
+
+int slice_eq_slice(struct slice a, struct slice b)
+{
+    return a.n == b.n && (a.n == 0 || memcmp(a.p, b.p, a.n) == 0);
+}
+
+struct slice slice_trim(struct slice s)
+{
+    while (s.n && is_lws(s.p[0])) {
+        s.p++;
+        s.n--;
+    }
+    while (s.n && is_lws(s.p[s.n - 1]))
+        s.n--;
+    return s;
+}
+
+struct slice slice_cstr(const char *s)
+{
+    return (struct slice){(const uint8_t *)s, strlen(s)};
+}
+
+uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+    const uint8_t *b = p;
+    uint64_t h = 1469598103934665603ULL ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}

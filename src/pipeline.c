@@ -1,0 +1,69 @@
+/*
+ * pipeline.c - frame -> packet -> SIP -> store (see pipeline.h).
+ *
+ * SIP is recognised by content, never by port: every UDP payload gets
+ * sip_looks_like(), which rejects non-SIP in a few byte compares.
+ */
+#include "src/pipeline.h"
+
+#include <string.h>
+
+#include "dissect/sip.h"
+
+static void on_udp(void *ctx, const struct pkt *k)
+{
+    struct pipeline *pl = ctx;
+    pl->udp_payloads++;
+    if (k->len == 0 || !sip_looks_like(k->payload, k->len))
+        return;
+    pl->sip_candidates++;
+    store_add_sip(&pl->store, k, k->payload, k->len);
+}
+
+static void on_tcp(void *ctx, const struct pkt *k, uint32_t seq, uint8_t flags)
+{
+    struct pipeline *pl = ctx;
+    (void)seq;
+    (void)flags;
+    if (k->len && sip_looks_like(k->payload, k->len)) {
+        pl->tcp_sip_segments++;
+        diag_report(pl->diag, DIAG_TCP_SKIPPED,
+                    "SIP over TCP seen but TCP stream reassembly is not implemented yet; message not analysed");
+    }
+}
+
+static void on_sctp(void *ctx, const struct pkt *k)
+{
+    struct pipeline *pl = ctx;
+    (void)k;
+    pl->sctp_packets++;
+    diag_report(pl->diag, DIAG_SCTP_SKIPPED, "SCTP packet not decoded (SIP over SCTP is not implemented yet)");
+}
+
+void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *diag)
+{
+    memset(pl, 0, sizeof(*pl));
+    pl->diag = diag;
+    pl->dec.diag = diag;
+    pl->dec.ctx = pl;
+    pl->dec.deliver = on_udp;
+    pl->dec.tcp = on_tcp;
+    pl->dec.sctp = on_sctp;
+    store_init(&pl->store, lim, diag);
+}
+
+void pipeline_fini(struct pipeline *pl)
+{
+    store_fini(&pl->store);
+}
+
+void pipeline_frame(void *ctx, const struct frame *f)
+{
+    struct pipeline *pl = ctx;
+    decode_frame(&pl->dec, f);
+}
+
+void pipeline_finish(struct pipeline *pl)
+{
+    store_finish(&pl->store);
+}

@@ -1,0 +1,31 @@
+/*
+ * pipeline.h - wiring of one analysis run: capture -> decode -> SIP
+ * detection -> store (correlation).  Live capture (a later issue) feeds
+ * the same pipeline_frame().
+ */
+#ifndef SIPLADDER_SRC_PIPELINE_H
+#define SIPLADDER_SRC_PIPELINE_H
+
+#include "src/base/diag.h"
+#include "src/base/limits.h"
+#include "src/capture.h"
+#include "src/decode.h"
+#include "src/store.h"
+
+struct pipeline {
+    struct decoder dec;
+    struct store store;
+    struct diag *diag;
+    uint64_t udp_payloads, sip_candidates;
+    uint64_t tcp_sip_segments;    /* TCP segments that look like SIP (not reassembled yet) */
+    uint64_t sctp_packets;
+};
+
+void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *diag);
+void pipeline_fini(struct pipeline *pl);
+/* Feed one captured frame. */
+void pipeline_frame(void *pl, const struct frame *f);
+/* End of input. */
+void pipeline_finish(struct pipeline *pl);
+
+#endif

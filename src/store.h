@@ -1,0 +1,162 @@
+/*
+ * store.h - the analysed capture: SIP messages, transactions, dialogs and
+ * calls, and the correlation that groups them.
+ *
+ * Ownership: one `struct store` owns everything below it (messages and
+ * their bytes, calls, dialogs, transactions).  Renderers receive it
+ * `const`.  A message keeps its own copy of the SIP bytes and compact key
+ * fields; renderers re-parse the bytes on demand with sip_parse() (cheap)
+ * instead of the store keeping every parsed header index alive.
+ *
+ * Correlation (RFC 3261 §17, §12):
+ *   transaction = top-Via branch + CSeq method (magic cookie), else the
+ *                 RFC 2543 fallback Call-ID + From tag + CSeq number + method;
+ *                 ACK to a non-2xx and CANCEL are matched to their INVITE.
+ *   dialog      = Call-ID + the unordered {from-tag, to-tag} pair; a request
+ *                 before any To tag belongs to a half dialog that the first
+ *                 tagged response completes; further To tags (forking) make
+ *                 new early dialogs.
+ *   call        = everything sharing a Call-ID.
+ */
+#ifndef SIPLADDER_SRC_STORE_H
+#define SIPLADDER_SRC_STORE_H
+
+#include <stdint.h>
+
+#include "dissect/sip.h"
+#include "src/base/diag.h"
+#include "src/base/hmap.h"
+#include "src/base/limits.h"
+#include "src/packet.h"
+
+#define NONE UINT32_MAX
+
+struct msg {
+    uint32_t index;
+    uint32_t file;
+    uint64_t frame;
+    int64_t ts;               /* ns since the epoch */
+    struct endpoint src, dst;
+    uint8_t transport;        /* enum transport */
+    uint8_t is_request;
+    uint8_t method;           /* enum sip_method */
+    uint8_t retrans;          /* retransmission of an earlier message */
+    uint8_t correlatable;
+    uint8_t cseq_method;      /* enum sip_method of the CSeq method */
+    uint16_t status;
+    uint16_t pkt_flags;       /* enum pkt_flags */
+    uint16_t anom_total;
+    uint64_t anom_mask;
+    uint32_t cseq;
+    uint32_t call, dialog, txn; /* NONE when not correlated; dialog is per call */
+    uint32_t len;             /* bytes in buf */
+    uint32_t orig_len;        /* bytes on the wire (> len when truncated/limited) */
+    uint8_t *buf;             /* owned copy of the message bytes */
+    /* spans into buf for the key fields */
+    struct sip_span call_id, from_tag, to_tag, branch;
+};
+
+enum dlg_state {
+    DLG_EARLY = 0,   /* provisional with tag only */
+    DLG_CONFIRMED,   /* 2xx seen */
+    DLG_TERMINATED,  /* BYE seen, or failed */
+};
+
+struct dialog {
+    uint32_t call;
+    uint32_t first_msg, last_msg;
+    uint8_t *tag_a; uint32_t tag_a_len; /* caller side (From tag of the first request) */
+    uint8_t *tag_b; uint32_t tag_b_len; /* callee side; NULL while half */
+    uint8_t state;
+    uint16_t final_status;
+    uint32_t nmsgs;
+};
+
+struct txn {
+    uint32_t call;
+    uint32_t first_msg;
+    uint8_t method;        /* CSeq method */
+    uint16_t final_status; /* 0 until a final response */
+    uint32_t final_msg;
+    uint32_t invite_txn;   /* for CANCEL and non-2xx ACK: the INVITE's transaction */
+    uint8_t initial;       /* request had no To tag (dialog-creating or out of dialog) */
+};
+
+enum call_state {
+    CALL_CALLING = 0,
+    CALL_RINGING,
+    CALL_IN_CALL,
+    CALL_COMPLETED,
+    CALL_CANCELLED,
+    CALL_REJECTED,
+    CALL_BUSY,
+    CALL_REDIRECTED,
+    CALL_FAILED,
+    CALL_NOT_FINISHED,
+    CALL__STATE_COUNT
+};
+
+enum release_side { REL_NONE = 0, REL_CALLER, REL_CALLEE };
+
+struct call {
+    uint32_t index;
+    uint8_t *call_id; uint32_t call_id_len;
+    uint32_t *msgs; size_t nmsgs, cap_msgs;
+    uint32_t *dialogs; size_t ndialogs, cap_dialogs; /* indexes into store.dialogs */
+    uint8_t is_invite;    /* an INVITE without To tag was seen */
+    uint8_t state;        /* enum call_state */
+    uint8_t progress;     /* furthest live state reached (CALLING/RINGING/IN_CALL) */
+    uint8_t released_by;  /* enum release_side */
+    uint32_t first_msg;   /* first message of the call */
+    uint32_t invite_msg;  /* initial INVITE (NONE when not an INVITE call) */
+    uint32_t ring_msg, answer_msg, ack_msg, bye_msg, cancel_msg, final_msg;
+    uint32_t cur_invite_txn; /* latest initial INVITE transaction (auth retries replace it) */
+    uint16_t final_status;
+    struct endpoint caller; /* source of the initial request */
+};
+
+struct store {
+    struct msg *msgs; size_t nmsgs, cap_msgs;
+    struct call *calls; size_t ncalls, cap_calls;
+    struct dialog *dialogs; size_t ndialogs, cap_dialogs;
+    struct txn *txns; size_t ntxns, cap_txns;
+    struct hmap call_by_id;   /* Call-ID -> call */
+    struct hmap dialog_by_key; /* call + tags -> dialog */
+    struct hmap txn_by_key;   /* transaction key -> txn */
+    struct hmap retrans;      /* txn + direction + start line -> msg */
+    uint64_t store_bytes;
+    uint64_t sip_bad, sip_uncorrelated, sip_anomalous, retransmissions;
+    uint64_t anom_by_kind[SIP_ANOM__COUNT];
+    uint64_t dropped_msgs;    /* not stored because a limit was hit */
+    const struct limits *lim;
+    struct diag *diag;
+    struct sip_hdr *scratch; /* header index for parsing, lim->max_headers entries */
+    uint8_t *kbuf; size_t kcap, klen; /* key builder */
+};
+
+void store_init(struct store *s, const struct limits *lim, struct diag *diag);
+void store_fini(struct store *s);
+
+/*
+ * Add one SIP payload (already known to look like SIP).  The bytes are
+ * copied.  Returns the message index, or NONE when it was not stored
+ * (unparseable start line or a limit; both are reported).
+ * `sip_len` is the number of bytes of `p` that make up the message.
+ */
+uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p, size_t n);
+
+/* Finish: compute call states for the end of the capture. */
+void store_finish(struct store *s);
+
+const char *call_state_name(enum call_state st);
+const char *transport_name(enum transport t);
+
+/* Re-parse a stored message (hdrs: caller array).  Returns the sip_parse rc. */
+int msg_parse(const struct msg *m, struct sip_msg *sm, struct sip_hdr *hdrs, size_t max_hdrs);
+
+static inline struct slice msg_span(const struct msg *m, struct sip_span sp)
+{
+    return (struct slice){m->buf + sp.off, sp.len};
+}
+
+#endif
