@@ -138,7 +138,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_OBJ) $(LDLIBS)
 
 fuzz-smoke: fuzz
-	$(Q)tests/fuzz/smoke.sh build/fuzz/build/fuzz
+	$(Q)tests/fuzz/smoke.sh build/fuzz/fuzz
 
 bench: all
 	$(Q)bench/run.sh

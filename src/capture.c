@@ -69,7 +69,7 @@ static void advance(struct src *s, struct capture_file_info *fi, struct diag *di
     }
 }
 
-int capture_run(const char *const *files, int nfiles, const struct capture_opts *o, struct diag *diag,
+int capture_run(const struct capture_input *in, int nfiles, const struct capture_opts *o, struct diag *diag,
                 struct capture_file_info *info, void (*cb)(void *ctx, const struct frame *f), void *ctx)
 {
     struct src *srcs = xcalloc((size_t)nfiles, sizeof(*srcs));
@@ -79,11 +79,14 @@ int capture_run(const char *const *files, int nfiles, const struct capture_opts 
     for (int i = 0; i < nfiles; i++) {
         struct capture_file_info *fi = &info[i];
         memset(fi, 0, sizeof(*fi));
-        fi->name = strcmp(files[i], "-") == 0 ? "(stdin)" : files[i];
+        fi->name = in[i].fp ? in[i].name : strcmp(in[i].name, "-") == 0 ? "(stdin)" : in[i].name;
         srcs[i].idx = i;
         errbuf[0] = 0;
-        pcap_t *p = pcap_open_offline_with_tstamp_precision(files[i], PCAP_TSTAMP_PRECISION_NANO, errbuf);
+        pcap_t *p = in[i].fp ? pcap_fopen_offline_with_tstamp_precision(in[i].fp, PCAP_TSTAMP_PRECISION_NANO, errbuf)
+                             : pcap_open_offline_with_tstamp_precision(in[i].name, PCAP_TSTAMP_PRECISION_NANO, errbuf);
         if (!p) {
+            if (in[i].fp)
+                fclose(in[i].fp); /* libpcap closes it only on success */
             explain_open_error(fi->name, errbuf, diag);
             fi->error = 1;
             srcs[i].done = 1;

@@ -10,6 +10,7 @@
 #define SIPLADDER_SRC_CAPTURE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "src/base/diag.h"
 #include "src/packet.h"
@@ -29,12 +30,19 @@ struct capture_opts {
     uint64_t max_frames;  /* -c: stop after this many frames in total; 0 = all */
 };
 
+/* One input: a path ("-" = stdin), or an already open FILE (fp != NULL;
+ * `name` is then only used in messages).  The FILE is closed by libpcap. */
+struct capture_input {
+    const char *name;
+    FILE *fp;
+};
+
 /*
- * Read every file, merging by timestamp.  Returns the number of files
+ * Read every input, merging by timestamp.  Returns the number of files
  * that failed to open or read (0 = all fine).  `info` receives one entry
  * per file (caller-allocated, nfiles entries).
  */
-int capture_run(const char *const *files, int nfiles, const struct capture_opts *o, struct diag *diag,
+int capture_run(const struct capture_input *in, int nfiles, const struct capture_opts *o, struct diag *diag,
                 struct capture_file_info *info, void (*cb)(void *ctx, const struct frame *f), void *ctx);
 
 #endif

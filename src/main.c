@@ -295,7 +295,11 @@ int main(int argc, char **argv)
     struct pipeline pl;
     pipeline_init(&pl, &lim, &diag);
     struct capture_file_info *info = xcalloc(nfiles, sizeof(*info));
-    int failed = capture_run(files, (int)nfiles, &copts, &diag, info, pipeline_frame, &pl);
+    struct capture_input *inputs = xcalloc(nfiles, sizeof(*inputs));
+    for (size_t i = 0; i < nfiles; i++)
+        inputs[i].name = files[i];
+    int failed = capture_run(inputs, (int)nfiles, &copts, &diag, info, pipeline_frame, &pl);
+    free(inputs);
     if (failed)
         rc = EXIT_INPUT;
     pipeline_finish(&pl);
