@@ -171,7 +171,13 @@ static void print_call_header(const struct render_ctx *r, struct buf *b, const s
     }
     char d[64];
     fmt_time_utc(d, sizeof d, s->msgs[c->first_msg].ts, 1);
-    buf_printf(b, "%sStart %s UTC   Messages %zu   Dialogs %zu\n", any ? "   " : "  ", d, c->nmsgs, c->ndialogs);
+    size_t rtx = 0;
+    for (size_t i = 0; i < c->nmsgs; i++)
+        rtx += s->msgs[c->msgs[i]].retrans;
+    buf_printf(b, "%sStart %s UTC   Messages %zu", any ? "   " : "  ", d, c->nmsgs);
+    if (rtx)
+        buf_printf(b, " (%zu retransmission%s)", rtx, rtx == 1 ? "" : "s");
+    buf_printf(b, "   Dialogs %zu\n", c->ndialogs);
 }
 
 static void print_ladder(const struct render_ctx *r, struct buf *b, const struct ladder *L)
@@ -196,6 +202,11 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
     if (gap > MAX_GAP)
         gap = MAX_GAP;
     size_t x0 = TIME_W + DELTA_W + gap / 2; /* column of lane 0's bar */
+    /* several dialogs (forking): say which one each row belongs to */
+    int multi_dialog = 0;
+    for (size_t i = 1; i < L->nrows; i++)
+        if (r->s->msgs[L->rows[i].msg].dialog != r->s->msgs[L->rows[0].msg].dialog)
+            multi_dialog = 1;
 
     /* lane headers, centred on the bars */
     struct buf line = {0};
@@ -311,6 +322,8 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
                 col = bar + 1;
             }
         }
+        if (multi_dialog && m->dialog != NONE)
+            buf_printf(&line, "  [dialog %u]", m->dialog + 1);
         if (rw->note[0]) {
             buf_puts(&line, "  ");
             buf_put_escaped(&line, (const uint8_t *)rw->note, strlen(rw->note));
