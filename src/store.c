@@ -201,7 +201,7 @@ static void key_full(struct store *s, uint32_t ci, struct slice t1, struct slice
 }
 
 /* Find or create the dialog of a message; returns the global dialog index. */
-static uint32_t dialog_get(struct store *s, uint32_t ci, struct slice ftag, struct slice ttag, uint8_t txn_method,
+static uint32_t dialog_get(struct store *s, uint32_t ci, struct slice ftag, struct slice ttag, const struct txn *t,
                            int is_req, uint16_t status, uint32_t msg_idx)
 {
     uint32_t di;
@@ -229,10 +229,14 @@ static uint32_t dialog_get(struct store *s, uint32_t ci, struct slice ftag, stru
         if (!hmap_get(&s->dialog_by_key, s->kbuf, s->klen, &half))
             half = NONE;
     }
-    int creates = is_dialog_creating(txn_method) &&
-                  (is_req || (status > 100 && status < 300));
+    /* RFC 3261 §12.1: only a 101-299 response to a dialog-creating request
+     * establishes a dialog.  A 401/407/3xx/4xx carries a To tag but makes
+     * no dialog, and an in-dialog request (it has a To tag) never makes one. */
+    int creates = !is_req && t->initial && is_dialog_creating(t->method) && status > 100 && status < 300;
     if (half != NONE) {
         struct dialog *h = &s->dialogs[half];
+        if (!creates)
+            return half;
         if (!h->tag_b) {
             struct slice other = (h->tag_a_len == ftag.n && memcmp(h->tag_a, ftag.p, ftag.n) == 0) ? ttag : ftag;
             h->tag_b = xmemdup(other.p, other.n);
@@ -241,8 +245,6 @@ static uint32_t dialog_get(struct store *s, uint32_t ci, struct slice ftag, stru
             hmap_put(&s->dialog_by_key, s->kbuf, s->klen, half);
             return half;
         }
-        if (!creates)
-            return half;
         /* forking: a new early dialog sharing the caller's tag */
         struct slice a = {h->tag_a, h->tag_a_len};
         struct slice other = (h->tag_a_len == ftag.n && memcmp(h->tag_a, ftag.p, ftag.n) == 0) ? ttag : ftag;
@@ -309,7 +311,8 @@ static uint32_t txn_get(struct store *s, struct msg *m, uint32_t ci, struct slic
     if (hmap_get(&s->txn_by_key, s->kbuf, s->klen, &ti))
         return ti;
     ti = txn_new(s, ci, m->index, m->cseq_method);
-    s->txns[ti].initial = m->is_request && !has_ttag;
+    /* initial: the request had no To tag; 2 = unknown (only a response was seen) */
+    s->txns[ti].initial = m->is_request ? !has_ttag : 2;
     if (m->is_request && m->method == SIP_M_CANCEL) {
         uint32_t inv;
         key_txn(s, m, branch, cid, ftag, "INVITE", 6);
@@ -326,6 +329,7 @@ static int is_retrans(struct store *s, const struct msg *m, struct slice start, 
     kreset(s);
     kput(s, "r", 1);
     kput_u32(s, m->txn);
+    kput_u32(s, m->cseq); /* a reused branch with a new CSeq is a new message */
     kput_ep(s, &m->src);
     kput_ep(s, &m->dst);
     kput_slice(s, start);
@@ -369,10 +373,18 @@ static void call_update(struct store *s, struct call *c, struct msg *m, struct d
                 c->invite_msg = m->index;
                 c->caller = m->src;
             }
-            if (!c->is_invite || c->state != CALL_IN_CALL) {
+            if (!c->is_invite) {
+                /* the first INVITE defines the call; earlier non-INVITE
+                 * traffic under this Call-ID (REGISTER, OPTIONS) stops
+                 * deciding its state */
                 c->is_invite = 1;
-                if (c->state != CALL_IN_CALL && c->state != CALL_COMPLETED)
-                    c->state = c->ring_msg != NONE ? CALL_RINGING : CALL_CALLING;
+                c->state = CALL_CALLING;
+                c->final_status = 0;
+                c->final_msg = NONE;
+                c->released_by = REL_NONE;
+                c->caller = m->src;
+            } else if (c->state != CALL_IN_CALL && c->state != CALL_COMPLETED) {
+                c->state = c->ring_msg != NONE ? CALL_RINGING : CALL_CALLING;
             }
             c->cur_invite_txn = m->txn;
         } else if (m->method == SIP_M_CANCEL) {
@@ -388,7 +400,7 @@ static void call_update(struct store *s, struct call *c, struct msg *m, struct d
         } else if (m->method == SIP_M_BYE) {
             if (c->bye_msg == NONE) {
                 c->bye_msg = m->index;
-                if (c->is_invite) {
+                if (c->is_invite && c->answer_msg != NONE) { /* a BYE ends only an answered call */
                     struct slice ft = msg_span(m, m->from_tag);
                     int from_caller = d && d->tag_a_len == ft.n && memcmp(d->tag_a, ft.p, ft.n) == 0;
                     c->released_by = from_caller ? REL_CALLER : REL_CALLEE;
@@ -585,7 +597,7 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     if (m->retrans)
         s->retransmissions++;
 
-    uint32_t di = dialog_get(s, ci, ftag, ttag, t->method, m->is_request, m->status, idx);
+    uint32_t di = dialog_get(s, ci, ftag, ttag, t, m->is_request, m->status, idx);
     struct dialog *d = NULL;
     if (di != NONE) {
         d = &s->dialogs[di];

@@ -79,7 +79,7 @@ struct txn {
     uint16_t final_status; /* 0 until a final response */
     uint32_t final_msg;
     uint32_t invite_txn;   /* for CANCEL and non-2xx ACK: the INVITE's transaction */
-    uint8_t initial;       /* request had no To tag (dialog-creating or out of dialog) */
+    uint8_t initial;       /* 1: request had no To tag; 0: in-dialog; 2: request not seen */
 };
 
 enum call_state {

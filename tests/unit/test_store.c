@@ -224,8 +224,45 @@ static void limits_hit(void)
     store_fini(&s);
 }
 
+/* Regressions found on sipnab__sipp-branch-scenario and the seed flows */
+static void regressions(void)
+{
+    struct limits lim = LIMITS_DEFAULT_INIT;
+    struct diag d;
+    diag_init(&d, 0);
+    struct store s;
+    store_init(&s, &lim, &d);
+    /* REGISTER (200) then INVITE (403) then a stray BYE, one Call-ID */
+    feed(&s, &A, &B, 0, "REGISTER sip:b SIP/2.0\n" HDRS("mix", "r", "", "1 REGISTER", "z9hG4bKm1"));
+    feed(&s, &B, &A, 1, "SIP/2.0 200 OK\n" HDRS("mix", "r", ";tag=x", "1 REGISTER", "z9hG4bKm1"));
+    feed(&s, &A, &B, 2, "INVITE sip:b SIP/2.0\n" HDRS("mix", "i", "", "1 INVITE", "z9hG4bKm2"));
+    feed(&s, &B, &A, 3, "SIP/2.0 403 Forbidden\n" HDRS("mix", "i", ";tag=y", "1 INVITE", "z9hG4bKm2"));
+    feed(&s, &A, &B, 4, "BYE sip:b SIP/2.0\n" HDRS("mix", "i", ";tag=y", "2 BYE", "z9hG4bKm3"));
+    /* 401 then a retried INVITE: the retry joins the dialog its own 180 makes */
+    feed(&s, &A, &B, 10, "INVITE sip:b SIP/2.0\n" HDRS("retry", "f", "", "1 INVITE", "z9hG4bKr1"));
+    uint32_t r401 = feed(&s, &B, &A, 11, "SIP/2.0 401 Unauthorized\n" HDRS("retry", "f", ";tag=u", "1 INVITE", "z9hG4bKr1"));
+    uint32_t inv2 = feed(&s, &A, &B, 12, "INVITE sip:b SIP/2.0\n" HDRS("retry", "f", "", "2 INVITE", "z9hG4bKr2"));
+    uint32_t r180 = feed(&s, &B, &A, 13, "SIP/2.0 180 Ringing\n" HDRS("retry", "f", ";tag=v", "2 INVITE", "z9hG4bKr2"));
+    /* an in-dialog re-INVITE's 200 never forks, whatever its tags */
+    uint32_t rei = feed(&s, &B, &A, 14, "INVITE sip:a SIP/2.0\n" HDRS("retry", "v", ";tag=f", "1 INVITE", "z9hG4bKr3"));
+    uint32_t rei200 = feed(&s, &A, &B, 15, "SIP/2.0 200 OK\n" HDRS("retry", "v", ";tag=f", "1 INVITE", "z9hG4bKr3"));
+    /* a reused branch with a new CSeq is not a retransmission */
+    uint32_t ack1 = feed(&s, &A, &B, 16, "ACK sip:b SIP/2.0\n" HDRS("retry", "f", ";tag=v", "2 ACK", "z9hG4bKr9"));
+    uint32_t ack2 = feed(&s, &A, &B, 17, "ACK sip:b SIP/2.0\n" HDRS("retry", "f", ";tag=v", "3 ACK", "z9hG4bKr9"));
+    store_finish(&s);
+    is_int(s.calls[0].state, CALL_REJECTED, "REGISTER 200 then INVITE 403: rejected, not completed");
+    is_int(s.calls[0].final_status, 403, "REGISTER 200 then INVITE 403: final 403");
+    is_int(s.msgs[inv2].dialog, s.msgs[r180].dialog, "retried INVITE in the dialog its 180 creates");
+    is_int(s.calls[1].ndialogs, 1, "401 makes no dialog of its own");
+    (void)r401;
+    is_int(s.msgs[rei200].dialog, s.msgs[rei].dialog, "re-INVITE 200 stays in the re-INVITE's dialog");
+    ok(!s.msgs[ack1].retrans && !s.msgs[ack2].retrans, "same branch, new CSeq: not a retransmission");
+    store_fini(&s);
+}
+
 int main(void)
 {
+    regressions();
     basic_call();
     forked();
     cancel_busy_register();
