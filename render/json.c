@@ -270,7 +270,6 @@ int render_json(const struct render_ctx *r)
         json_object_set_new(f, "name", jstr(fi->name, strlen(fi->name)));
         json_object_set_new(f, "linktype", fi->dlt_name ? json_string(fi->dlt_name) : json_null());
         json_object_set_new(f, "frames", json_integer((json_int_t)fi->frames));
-        json_object_set_new(f, "nanosecond", json_boolean(fi->nano));
         json_object_set_new(f, "error", json_boolean(fi->error));
         json_object_set_new(f, "truncated", json_boolean(fi->truncated));
         if (i)
