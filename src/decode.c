@@ -38,6 +38,23 @@ struct dctx {
 static void ip_any(struct dctx *c, const uint8_t *p, size_t n, int depth);
 static void ether(struct dctx *c, const uint8_t *p, size_t n, int depth);
 
+void decoder_init(struct decoder *d, const struct limits *lim, struct diag *diag)
+{
+    memset(d, 0, sizeof(*d));
+    d->lim = lim;
+    d->diag = diag;
+}
+
+void decoder_finish(struct decoder *d)
+{
+    (void)d;
+}
+
+void decoder_fini(struct decoder *d)
+{
+    (void)d;
+}
+
 int decode_dlt_supported(int dlt)
 {
     switch (dlt) {

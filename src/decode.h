@@ -15,10 +15,15 @@
 #define SIPLADDER_SRC_DECODE_H
 
 #include "src/base/diag.h"
+#include "src/base/limits.h"
 #include "src/packet.h"
+
+struct defrag; /* src/defrag.h */
 
 struct decoder {
     struct diag *diag;
+    const struct limits *lim;
+    struct defrag *defrag; /* IP reassembly state, owned by the decoder */
     void *ctx;
     void (*deliver)(void *ctx, const struct pkt *pkt);     /* UDP payloads */
     void (*tcp)(void *ctx, const struct pkt *pkt, uint32_t seq, uint8_t flags); /* optional */
@@ -27,6 +32,14 @@ struct decoder {
     uint64_t frames, ip_packets, udp_packets, tcp_packets, sctp_packets, other_packets;
     uint64_t fragments, tunnelled;
 };
+
+/* Set up / tear down.  decoder_init() zeroes the struct and keeps lim and
+ * diag; callbacks are set by the caller afterwards. */
+void decoder_init(struct decoder *d, const struct limits *lim, struct diag *diag);
+/* End of input: report anything still incomplete (IP datagrams missing
+ * fragments), in the diagnostics. */
+void decoder_finish(struct decoder *d);
+void decoder_fini(struct decoder *d);
 
 /* Returns 0 when the frame was decoded down to a transport, -1 otherwise
  * (the reason is in the diagnostics when it is an error rather than a

@@ -44,7 +44,7 @@ void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *d
 {
     memset(pl, 0, sizeof(*pl));
     pl->diag = diag;
-    pl->dec.diag = diag;
+    decoder_init(&pl->dec, lim, diag);
     pl->dec.ctx = pl;
     pl->dec.deliver = on_udp;
     pl->dec.tcp = on_tcp;
@@ -54,6 +54,7 @@ void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *d
 
 void pipeline_fini(struct pipeline *pl)
 {
+    decoder_fini(&pl->dec);
     store_fini(&pl->store);
 }
 
@@ -65,5 +66,6 @@ void pipeline_frame(void *ctx, const struct frame *f)
 
 void pipeline_finish(struct pipeline *pl)
 {
+    decoder_finish(&pl->dec);
     store_finish(&pl->store);
 }

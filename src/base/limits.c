@@ -22,6 +22,15 @@ static const struct limit_def defs[] = {
     {"dialogs-per-call", offsetof(struct limits, max_dialogs_per_call), 0, "dialogs per call"},
     {"messages", offsetof(struct limits, max_msgs), 0, "SIP messages kept in total"},
     {"store-bytes", offsetof(struct limits, max_store_bytes), 1, "bytes of SIP text kept in total"},
+    {"tcp-flows", offsetof(struct limits, tcp_flows), 0, "TCP stream directions tracked at once"},
+    {"tcp-stream-bytes", offsetof(struct limits, tcp_stream_bytes), 0, "bytes buffered per TCP stream direction"},
+    {"tcp-total-bytes", offsetof(struct limits, tcp_total_bytes), 1, "bytes buffered over all TCP streams"},
+    {"tcp-idle-ms", offsetof(struct limits, tcp_idle_ms), 0, "capture-time idle before a TCP stream is flushed"},
+    {"frag-datagrams", offsetof(struct limits, frag_datagrams), 0, "IP datagrams reassembled at once"},
+    {"frag-bytes", offsetof(struct limits, frag_bytes), 1, "bytes held for IP reassembly"},
+    {"frag-timeout-ms", offsetof(struct limits, frag_timeout_ms), 0, "capture-time limit to complete an IP datagram"},
+    {"sctp-bytes", offsetof(struct limits, sctp_bytes), 0, "bytes buffered per SCTP stream"},
+    {"ws-message-bytes", offsetof(struct limits, ws_message_bytes), 0, "bytes of one WebSocket message"},
 };
 
 int limits_set(struct limits *l, const char *spec)

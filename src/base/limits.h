@@ -20,13 +20,26 @@ struct limits {
     uint32_t max_dialogs_per_call; /* dialogs (forks) per call */
     uint32_t max_msgs;         /* SIP messages kept in total */
     uint64_t max_store_bytes;  /* bytes of SIP message text kept in total */
+    /* transport reassembly */
+    uint32_t tcp_flows;        /* TCP connection directions tracked at once */
+    uint32_t tcp_stream_bytes; /* bytes buffered per direction (out of order + partial message) */
+    uint64_t tcp_total_bytes;  /* bytes buffered over all TCP streams */
+    uint32_t tcp_idle_ms;      /* capture-time idle before a stream's buffered data is flushed */
+    uint32_t frag_datagrams;   /* IP datagrams being reassembled at once */
+    uint64_t frag_bytes;       /* bytes held for IP reassembly in total */
+    uint32_t frag_timeout_ms;  /* capture-time limit to complete a fragmented datagram */
+    uint32_t sctp_bytes;       /* bytes buffered per SCTP stream for fragmented DATA */
+    uint32_t ws_message_bytes; /* bytes of one (possibly fragmented) WebSocket message */
 };
 
 #define LIMITS_DEFAULT_INIT                                                                        \
     {                                                                                              \
         .max_headers = 512, .max_header_line = 65536, .max_msg_bytes = 262144,                     \
         .max_calls = 2000000, .max_dialogs_per_call = 256, .max_msgs = 50000000,                   \
-        .max_store_bytes = 8ULL << 30,                                                             \
+        .max_store_bytes = 8ULL << 30, .tcp_flows = 200000, .tcp_stream_bytes = 1 << 20,           \
+        .tcp_total_bytes = 512ULL << 20, .tcp_idle_ms = 60000, .frag_datagrams = 65536,            \
+        .frag_bytes = 128ULL << 20, .frag_timeout_ms = 30000, .sctp_bytes = 1 << 20,               \
+        .ws_message_bytes = 1 << 20,                                                               \
     }
 
 /* Parse "name=value" and set the field.  Returns 0 on success, -1 on an
