@@ -316,6 +316,8 @@ static const struct {
     [SIP_ANOM_BAD_TO] = {"bad-to", "The To header is not a valid name-addr or addr-spec."},
     [SIP_ANOM_BAD_VIA] = {"bad-via", "The top Via header value cannot be parsed."},
     [SIP_ANOM_TRUNCATED] = {"truncated", "The capture snap length cut the datagram short."},
+    [SIP_ANOM_BARE_CR] = {"bare-cr", "The start line ends with a CR that is not followed by LF."},
+    [SIP_ANOM_STREAM_GAP] = {"stream-gap", "Bytes of this message were lost in a gap of the TCP stream or at its end."},
 };
 
 const char *sip_anom_name(enum sip_anom a)
@@ -486,15 +488,16 @@ int sip_looks_like(const uint8_t *p, size_t n)
     if (n == 0 || !IS(p[0], C_ALPHA))
         return 0;
     size_t k = 1;
-    while (k < n && k <= 32 && IS(p[k], C_TOKEN))
+    while (k < n && IS(p[k], C_TOKEN))
         k++;
-    if (k > 32 || k >= n || p[k] != ' ')
+    if (k >= n || p[k] != ' ')
         return 0;
-    size_t lim = n < 2048 ? n : 2048;
-    const uint8_t *lf = memchr(p + k, '\n', lim - k);
-    if (!lf && n > lim)
-        return 0;
-    size_t e = lf ? (size_t)(lf - p) : lim;
+    /* the first line ends at the first LF, or at a CR (bare CR tolerated) */
+    const uint8_t *lf = memchr(p + k, '\n', n - k);
+    size_t e = lf ? (size_t)(lf - p) : n;
+    const uint8_t *cr = memchr(p + k, '\r', e - k);
+    if (cr)
+        e = (size_t)(cr - p);
     while (e > k && (p[e - 1] == '\r' || IS(p[e - 1], C_WS)))
         e--;
     return e >= k + 10 && IS(p[e - 8], C_WS) && eq_ci(p + e - 7, "SIP/2.0", 7);
@@ -863,8 +866,16 @@ int sip_parse(const uint8_t *p, size_t n_in, const struct sip_parse_opts *opts,
         pos = n;
     } else {
         pos = (uint32_t)(lfp - p);
-        le = line_end(&c, ls, pos);
-        pos++;
+        const uint8_t *crp = stream ? NULL : memchr(p + ls, '\r', pos - ls);
+        if (crp && (uint32_t)(crp - p) + 1 < pos) {
+            /* a CR not followed by LF ends the start line (tolerated, noted) */
+            le = (uint32_t)(crp - p);
+            pos = le + 1;
+            sip_msg_anom(m, SIP_ANOM_BARE_CR, le);
+        } else {
+            le = line_end(&c, ls, pos);
+            pos++;
+        }
     }
     if (junk)
         sip_msg_anom(m, SIP_ANOM_LEADING_JUNK, 0);

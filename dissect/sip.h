@@ -136,6 +136,8 @@ enum sip_anom {
     SIP_ANOM_BAD_TO,
     SIP_ANOM_BAD_VIA,
     SIP_ANOM_TRUNCATED,         /* snaplen cut the datagram (set by the caller) */
+    SIP_ANOM_BARE_CR,           /* start line ended by a CR without LF (datagram mode) */
+    SIP_ANOM_STREAM_GAP,        /* bytes of this message were lost in a stream gap (set by the caller) */
     SIP_ANOM__COUNT
 };
 
@@ -184,9 +186,9 @@ struct sip_parse_opts {
 
 /*
  * Cheap content test: does this payload plausibly start a SIP message?
- * Accepts "SIP/2.0 " followed by a digit, or a method token (1..32 token
- * chars, first an ASCII letter) + SP + something whose first line ends in
- * " SIP/2.0" (within the first 2048 bytes).  Leading NUL/CR/LF/SP bytes
+ * Accepts "SIP/2.0 " followed by a digit, or a method token (token chars,
+ * first an ASCII letter, any length: PROTOS sends overlong methods) + SP +
+ * something whose first line (ended by LF or CR) ends in " SIP/2.0".  Leading NUL/CR/LF/SP bytes
  * (at most 64) are skipped.  Costs a few byte compares for non-SIP.
  */
 int sip_looks_like(const uint8_t *p, size_t n);

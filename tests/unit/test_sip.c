@@ -1351,7 +1351,9 @@ static void test_looks_like(void)
         {"", 0, 0},
         {"\x80\x00\x01", 3, 0},
         {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF sip:a SIP/2.0\r\n", 48, 1},
-        {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG sip:a SIP/2.0\r\n", 49, 0},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG sip:a SIP/2.0\r\n", 49, 1}, /* PROTOS: long methods */
+        {"CANCEL sip:a SIP/2.0\r7Via: x\r\n", 31, 1},                     /* bare CR ends the line */
+        {"INVITE sip:a\r SIP/2.0\r\n", 24, 0},
     };
     int good = 1;
     for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
@@ -1364,14 +1366,27 @@ static void test_looks_like(void)
     }
     ok(good, "looks_like: table");
     ok(!sip_looks_like(NULL, 10), "looks_like: NULL");
+    {
+        /* seen in a fuzzed capture: the start line's LF became '7' */
+        static const char bc[] = "CANCEL sip:a@b SIP/2.0\r7Via: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+                                 "Call-ID: x\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:c@d>\r\nCSeq: 1 CANCEL\r\n\r\n";
+        struct sip_msg m;
+        struct sip_hdr h[16];
+        uint8_t *bb = xmemdup(bc, sizeof bc - 1);
+        int rc = sip_parse(bb, sizeof bc - 1, NULL, &m, h, 16);
+        ok(rc == SIP_OK && m.method == SIP_M_CANCEL && (m.anom_mask & (1ULL << SIP_ANOM_BARE_CR)) &&
+               sip_hdr_first(&m, bb, SIP_H_CALL_ID).n == 1,
+           "bare CR ends the start line in datagram mode");
+        free(bb);
+    }
 
-    /* start line longer than the 2048-byte window */
+    /* a start line of any length (PROTOS overflows) */
     size_t n = 4096;
     uint8_t *b = xmalloc(n);
     memcpy(b, "INVITE sip:", 11);
     memset(b + 11, 'a', n - 11);
     memcpy(b + 3000, " SIP/2.0\r\n", 10);
-    ok(!sip_looks_like(b, n), "looks_like: first line beyond 2048 bytes");
+    ok(sip_looks_like(b, n), "looks_like: first line beyond 2048 bytes");
     memset(b, 0, 100);
     ok(!sip_looks_like(b, n), "looks_like: more than 64 leading NULs");
     free(b);
