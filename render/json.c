@@ -110,6 +110,12 @@ static json_t *message_json(const struct render_ctx *r, const struct msg *m, siz
     uint32_t cpos = m->call != NONE ? r->sel->call_pos[m->call] : NONE;
     json_object_set_new(o, "call", cpos != NONE ? json_integer(cpos) : json_null());
     json_object_set_new(o, "dialog", m->dialog != NONE ? json_integer(m->dialog) : json_null());
+    if (m->segments > 1 || m->first_frame != m->frame) {
+        json_object_set_new(o, "first_frame", json_integer((json_int_t)m->first_frame));
+        json_object_set_new(o, "segments", json_integer(m->segments));
+    }
+    if (m->gap_bytes)
+        json_object_set_new(o, "gap_bytes_before", json_integer(m->gap_bytes));
     json_object_set_new(o, "length", json_integer(m->orig_len));
     if (m->len < m->orig_len)
         json_object_set_new(o, "stored_length", json_integer(m->len));
@@ -120,6 +126,14 @@ static json_t *message_json(const struct render_ctx *r, const struct msg *m, siz
         json_array_append_new(flags, json_string("tunnelled"));
     if (m->pkt_flags & PKT_ICMP_QUOTED)
         json_array_append_new(flags, json_string("icmp-quoted"));
+    if (m->pkt_flags & PKT_REASSEMBLED)
+        json_array_append_new(flags, json_string("reassembled"));
+    if (m->pkt_flags & PKT_AFTER_GAP)
+        json_array_append_new(flags, json_string("after-gap"));
+    if (m->pkt_flags & PKT_GAP_CUT)
+        json_array_append_new(flags, json_string("cut-by-gap"));
+    if (m->pkt_flags & PKT_HEP)
+        json_array_append_new(flags, json_string("hep"));
     json_object_set_new(o, "flags", flags);
     json_t *an = json_array();
     for (unsigned i = 0; i < sm.nanoms && i < SIP_MAX_ANOMS; i++) {
@@ -240,7 +254,45 @@ static json_t *diagnostics_json(const struct render_ctx *r)
     json_object_set_new(o, "sip_unparseable", json_integer((json_int_t)s->sip_bad));
     json_object_set_new(o, "sip_uncorrelated", json_integer((json_int_t)s->sip_uncorrelated));
     json_object_set_new(o, "sip_with_anomalies", json_integer((json_int_t)s->sip_anomalous));
-    json_object_set_new(o, "tcp_sip_segments_not_reassembled", json_integer((json_int_t)pl->tcp_sip_segments));
+    json_t *tcp = json_object();
+    json_object_set_new(tcp, "streams", json_integer((json_int_t)pl->tcp.streams));
+    json_object_set_new(tcp, "segments", json_integer((json_int_t)pl->tcp.segments));
+    json_object_set_new(tcp, "retransmitted_bytes", json_integer((json_int_t)pl->tcp.retrans_bytes));
+    json_object_set_new(tcp, "overlap_bytes", json_integer((json_int_t)pl->tcp.overlap_bytes));
+    json_object_set_new(tcp, "out_of_order_segments", json_integer((json_int_t)pl->tcp.ooo_segments));
+    json_object_set_new(tcp, "gaps", json_integer((json_int_t)pl->tcp.gaps));
+    json_object_set_new(tcp, "gap_bytes", json_integer((json_int_t)pl->tcp.gap_bytes));
+    json_object_set_new(tcp, "streams_evicted", json_integer((json_int_t)pl->tcp.evicted));
+    json_object_set_new(tcp, "streams_idle_closed", json_integer((json_int_t)pl->tcp.idle_closed));
+    json_object_set_new(tcp, "sip_messages", json_integer((json_int_t)pl->ss.messages));
+    json_object_set_new(tcp, "keepalives", json_integer((json_int_t)pl->ss.keepalives));
+    json_object_set_new(tcp, "skipped_bytes", json_integer((json_int_t)pl->ss.junk_bytes));
+    json_object_set_new(tcp, "cut_messages", json_integer((json_int_t)pl->ss.cut_messages));
+    json_object_set_new(tcp, "incomplete_bytes", json_integer((json_int_t)pl->ss.incomplete_bytes));
+    json_object_set_new(o, "tcp", tcp);
+    json_t *enc = json_array();
+    for (size_t i = 0; i < pl->ss.nenc; i++) {
+        const struct enc_flow *e = &pl->ss.enc[i];
+        json_t *ej = json_object();
+        char t[160], a[80], b[80];
+        snprintf(t, sizeof t, e->sip_port ? "encrypted SIP signalling between %s and %s"
+                                          : "TLS flow between %s and %s (not a SIP port; may carry SIP over TLS or WSS)",
+                 endpoint_str(&e->a, a, sizeof a), endpoint_str(&e->b, b, sizeof b));
+        json_object_set_new(ej, "sip_port", json_boolean(e->sip_port));
+        json_object_set_new(ej, "text", json_string(t));
+        json_object_set_new(ej, "client", json_string(a));
+        json_object_set_new(ej, "server", json_string(b));
+        json_object_set_new(ej, "transport", json_string("TLS"));
+        json_object_set_new(ej, "file", json_integer(e->file));
+        json_object_set_new(ej, "first_frame", json_integer((json_int_t)e->first_frame));
+        json_object_set_new(ej, "start", jtime(e->first_ts));
+        json_object_set_new(ej, "end", jtime(e->last_ts));
+        json_object_set_new(ej, "segments", json_integer((json_int_t)e->frames));
+        json_object_set_new(ej, "bytes", json_integer((json_int_t)e->bytes));
+        json_object_set_new(ej, "handshake_seen", json_boolean(e->handshake));
+        json_array_append_new(enc, ej);
+    }
+    json_object_set_new(o, "encrypted", enc);
     json_object_set_new(o, "messages_dropped", json_integer((json_int_t)s->dropped_msgs));
     json_t *an = json_object();
     for (unsigned k = 1; k < SIP_ANOM__COUNT; k++)
@@ -338,9 +390,24 @@ void render_summary(const struct render_ctx *r, FILE *f)
             fprintf(f, "%s %s %llu", k ? "," : "", d->limit[k].name, (unsigned long long)d->limit[k].hits);
         fputc('\n', f);
     }
-    if (pl->tcp_sip_segments)
-        fprintf(f, "sipladder: %llu TCP segments carrying SIP were not analysed (TCP reassembly is not implemented yet)\n",
-                (unsigned long long)pl->tcp_sip_segments);
+    if (pl->tcp.gaps || pl->ss.cut_messages || pl->ss.junk_bytes)
+        fprintf(f, "sipladder: TCP: %llu gaps (%llu bytes lost), %llu SIP messages cut short, %llu bytes skipped to resynchronise\n",
+                (unsigned long long)pl->tcp.gaps, (unsigned long long)pl->tcp.gap_bytes,
+                (unsigned long long)pl->ss.cut_messages, (unsigned long long)pl->ss.junk_bytes);
+    size_t other_tls = 0;
+    for (size_t i = 0; i < pl->ss.nenc; i++) {
+        char a[80], b[80];
+        if (!pl->ss.enc[i].sip_port) {
+            other_tls++;
+            continue;
+        }
+        fprintf(f, "sipladder: encrypted SIP signalling between %s and %s (%llu segments, %llu bytes): not decodable without keys\n",
+                endpoint_str(&pl->ss.enc[i].a, a, sizeof a), endpoint_str(&pl->ss.enc[i].b, b, sizeof b),
+                (unsigned long long)pl->ss.enc[i].frames, (unsigned long long)pl->ss.enc[i].bytes);
+    }
+    if (other_tls)
+        fprintf(f, "sipladder: %zu other TLS flow%s on non-SIP ports (listed in the JSON diagnostics; SIP over TLS/WSS there cannot be read)\n",
+                other_tls, other_tls == 1 ? "" : "s");
     if (pl->dec.fragments)
         fprintf(f, "sipladder: %llu IP fragments were not reassembled (IP reassembly is not implemented yet); SIP in them is missing\n",
                 (unsigned long long)pl->dec.fragments);

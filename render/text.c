@@ -334,6 +334,10 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
             buf_puts(&line, "  [truncated]");
         if (m->pkt_flags & PKT_ICMP_QUOTED)
             buf_puts(&line, "  [quoted in ICMP error]");
+        if (m->pkt_flags & PKT_AFTER_GAP)
+            buf_printf(&line, "  [after a TCP gap of %u bytes]", m->gap_bytes);
+        if (m->pkt_flags & PKT_GAP_CUT)
+            buf_puts(&line, "  [INCOMPLETE: cut by a TCP gap or the stream's end]");
         buf_free(&lab);
         buf_put(b, line.p, line.n);
         buf_putc(b, '\n');

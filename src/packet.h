@@ -43,6 +43,10 @@ enum pkt_flags {
     PKT_TUNNELLED = 1 << 1,    /* inner packet of an encapsulation */
     PKT_ICMP_QUOTED = 1 << 2,  /* quoted inside an ICMP error */
     PKT_REASSEMBLED = 1 << 3,  /* from IP/TCP reassembly */
+    PKT_AFTER_GAP = 1 << 4,    /* bytes were missing in the stream just before this message */
+    PKT_GAP_CUT = 1 << 5,      /* the message itself was cut by a stream gap or the stream's end */
+    PKT_HEP = 1 << 6,          /* unwrapped from a HEP (HOMER) packet: addresses and time are HEP's */
+    PKT_DUPLICATE = 1 << 7,    /* reserved */
 };
 
 struct pkt {
@@ -54,6 +58,10 @@ struct pkt {
     const uint8_t *payload;
     uint32_t len;       /* bytes present */
     uint32_t wire_len;  /* bytes the headers claim (>= len when truncated) */
+    /* stream transports: the message's first segment and segment count */
+    uint64_t first_frame;  /* 0 = same as frame */
+    uint32_t segments;     /* 0 or 1 = one packet */
+    uint32_t gap_bytes;    /* bytes lost just before this message (PKT_AFTER_GAP) */
 };
 
 /* "ip:port" or "[ip6]:port" into buf (>= 64 bytes); returns buf. */

@@ -23,13 +23,7 @@ static void on_udp(void *ctx, const struct pkt *k)
 static void on_tcp(void *ctx, const struct pkt *k, uint32_t seq, uint8_t flags)
 {
     struct pipeline *pl = ctx;
-    (void)seq;
-    (void)flags;
-    if (k->len && sip_looks_like(k->payload, k->len)) {
-        pl->tcp_sip_segments++;
-        diag_report(pl->diag, DIAG_TCP_SKIPPED,
-                    "SIP over TCP seen but TCP stream reassembly is not implemented yet; message not analysed");
-    }
+    tcp_segment(&pl->tcp, k, seq, flags);
 }
 
 static void on_sctp(void *ctx, const struct pkt *k)
@@ -50,11 +44,15 @@ void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *d
     pl->dec.tcp = on_tcp;
     pl->dec.sctp = on_sctp;
     store_init(&pl->store, lim, diag);
+    sipstream_init(&pl->ss, &pl->store, diag, lim);
+    tcp_init(&pl->tcp, lim, diag, &pl->ss.sink, &pl->ss);
 }
 
 void pipeline_fini(struct pipeline *pl)
 {
     decoder_fini(&pl->dec);
+    tcp_fini(&pl->tcp);
+    sipstream_fini(&pl->ss);
     store_fini(&pl->store);
 }
 
@@ -67,5 +65,6 @@ void pipeline_frame(void *ctx, const struct frame *f)
 void pipeline_finish(struct pipeline *pl)
 {
     decoder_finish(&pl->dec);
+    tcp_finish(&pl->tcp);
     store_finish(&pl->store);
 }

@@ -10,14 +10,17 @@
 #include "src/base/limits.h"
 #include "src/capture.h"
 #include "src/decode.h"
+#include "src/sipstream.h"
 #include "src/store.h"
+#include "src/tcp.h"
 
 struct pipeline {
     struct decoder dec;
     struct store store;
+    struct tcp_table tcp;
+    struct sipstream ss;
     struct diag *diag;
     uint64_t udp_payloads, sip_candidates;
-    uint64_t tcp_sip_segments;    /* TCP segments that look like SIP (not reassembled yet) */
     uint64_t sctp_packets;
 };
 

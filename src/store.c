@@ -502,6 +502,9 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     m->index = idx;
     m->file = pkt->frame->file;
     m->frame = pkt->frame->no;
+    m->first_frame = pkt->first_frame ? pkt->first_frame : m->frame;
+    m->segments = pkt->segments ? pkt->segments : 1;
+    m->gap_bytes = pkt->gap_bytes;
     m->ts = pkt->frame->ts;
     m->src = pkt->src;
     m->dst = pkt->dst;
@@ -526,6 +529,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     }
     if (pkt->flags & PKT_TRUNCATED)
         sip_msg_anom(&sm, SIP_ANOM_TRUNCATED, (uint32_t)n);
+    if (pkt->flags & PKT_GAP_CUT)
+        sip_msg_anom(&sm, SIP_ANOM_STREAM_GAP, (uint32_t)n);
     m->is_request = sm.is_request;
     m->method = sm.method;
     m->status = sm.status;

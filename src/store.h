@@ -49,6 +49,9 @@ struct msg {
     uint64_t anom_mask;
     uint32_t cseq;
     uint32_t call, dialog, txn; /* NONE when not correlated; dialog is per call */
+    uint64_t first_frame;     /* stream transports: frame of the first segment */
+    uint32_t segments;        /* packets that carried the message (1 for UDP) */
+    uint32_t gap_bytes;       /* bytes lost in the stream just before this message */
     uint32_t len;             /* bytes in buf */
     uint32_t orig_len;        /* bytes on the wire (> len when truncated/limited) */
     uint8_t *buf;             /* owned copy of the message bytes */

@@ -14,6 +14,10 @@ static const char *const names[DIAG__COUNT] = {
     [DIAG_SCTP_SKIPPED] = "sctp-not-decoded",  [DIAG_TUNNEL_DEPTH] = "tunnel-too-deep",
     [DIAG_SIP_BAD] = "sip-unparseable",        [DIAG_SIP_ANOMALY] = "sip-anomaly",
     [DIAG_SIP_UNCORRELATED] = "sip-uncorrelated", [DIAG_LIMIT] = "limit-hit",
+    [DIAG_TCP_GAP] = "tcp-gap",                [DIAG_TCP_INCOMPLETE] = "tcp-incomplete-message",
+    [DIAG_TCP_JUNK] = "tcp-non-sip-bytes",     [DIAG_ENCRYPTED] = "encrypted-signalling",
+    [DIAG_WS] = "websocket",                   [DIAG_SCTP] = "sctp",
+    [DIAG_HEP] = "hep",
 };
 
 const char *diag_kind_name(enum diag_kind k)

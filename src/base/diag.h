@@ -28,6 +28,13 @@ enum diag_kind {
     DIAG_SIP_ANOMALY,        /* SIP message kept with anomalies */
     DIAG_SIP_UNCORRELATED,   /* SIP message missing Call-ID/From/To/CSeq */
     DIAG_LIMIT,              /* a configured limit was hit */
+    DIAG_TCP_GAP,            /* bytes missing in a TCP stream */
+    DIAG_TCP_INCOMPLETE,     /* a SIP message left incomplete at the end of a TCP stream */
+    DIAG_TCP_JUNK,           /* non-SIP bytes skipped inside a SIP TCP stream */
+    DIAG_ENCRYPTED,          /* TLS-protected signalling (cannot be decoded without keys) */
+    DIAG_WS,                 /* WebSocket protocol problem */
+    DIAG_SCTP,               /* SCTP problem (malformed chunk, reassembly) */
+    DIAG_HEP,                /* HEP encapsulation problem */
     DIAG__COUNT
 };
 

@@ -1,0 +1,413 @@
+/*
+ * sipstream.c - SIP over a TCP byte stream (see sipstream.h).
+ */
+#include "src/sipstream.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dissect/sip.h"
+#include "src/base/util.h"
+
+enum mode { M_UNKNOWN = 0, M_SIP, M_TLS, M_OTHER };
+
+/* Stop looking for SIP in a stream of something else after this much. */
+#define UNKNOWN_SCAN_MAX (256u * 1024u)
+
+struct bound {
+    uint64_t off;   /* stream offset of the first byte of a data() call */
+    uint64_t frame;
+};
+
+struct sstate {
+    uint8_t mode;
+    uint8_t resync;        /* after a gap or junk: look for a start line */
+    uint8_t after_gap;
+    uint32_t gap_bytes;
+    uint8_t *p;            /* pending bytes [off, n) */
+    size_t off, n, cap;
+    uint64_t base;         /* stream offset of p[0] */
+    uint64_t seen;         /* bytes seen while M_UNKNOWN */
+    struct bound *b;       /* segment boundaries of pending data */
+    size_t nb, capb;
+    struct frame last;     /* the latest segment's frame (data not kept) */
+};
+
+static struct sstate *state_of(struct tcp_stream *st)
+{
+    if (!st->user)
+        st->user = xcalloc(1, sizeof(struct sstate));
+    return st->user;
+}
+
+static void state_free(struct tcp_stream *st)
+{
+    struct sstate *s = st->user;
+    if (!s)
+        return;
+    free(s->p);
+    free(s->b);
+    free(s);
+    st->user = NULL;
+}
+
+/* Offset of the first line start at or after `from` where a SIP message
+ * plausibly begins, or n. */
+static size_t find_start(const uint8_t *p, size_t n, size_t from)
+{
+    if (from == 0 && sip_looks_like(p, n))
+        return 0;
+    size_t i = from ? from - 1 : 0;
+    while (i < n) {
+        const uint8_t *lf = memchr(p + i, '\n', n - i);
+        if (!lf)
+            return n;
+        i = (size_t)(lf - p) + 1;
+        if (i < n && p[i] != '\r' && p[i] != '\n' && sip_looks_like(p + i, n - i))
+            return i;
+    }
+    return n;
+}
+
+static void enc_note(struct sipstream *ss, struct tcp_stream *st, const uint8_t *p, size_t n, const struct frame *fr)
+{
+    uint8_t k[72];
+    size_t kl = 0, al = st->src.family == 4 ? 4 : 16;
+    /* unordered endpoint pair: the smaller endpoint first */
+    const struct endpoint *x = &st->src, *y = &st->dst;
+    if (memcmp(x->addr, y->addr, al) > 0 || (memcmp(x->addr, y->addr, al) == 0 && x->port > y->port)) {
+        x = &st->dst;
+        y = &st->src;
+    }
+    k[kl++] = x->family;
+    memcpy(k + kl, x->addr, al);
+    kl += al;
+    memcpy(k + kl, &x->port, 2);
+    kl += 2;
+    memcpy(k + kl, y->addr, al);
+    kl += al;
+    memcpy(k + kl, &y->port, 2);
+    kl += 2;
+    uint32_t i;
+    if (!hmap_get(&ss->enc_by_pair, k, kl, &i)) {
+        ss->enc = xgrow(ss->enc, &ss->cap_enc, ss->nenc + 1, sizeof(*ss->enc));
+        i = (uint32_t)ss->nenc++;
+        struct enc_flow *e = &ss->enc[i];
+        memset(e, 0, sizeof(*e));
+        e->a = st->src;
+        e->b = st->dst;
+        e->first_frame = fr->no;
+        e->file = fr->file;
+        e->first_ts = fr->ts;
+        hmap_put(&ss->enc_by_pair, k, kl, i);
+        e->sip_port = st->src.port == 5061 || st->dst.port == 5061;
+        char a[80], b[80];
+        if (e->sip_port)
+            diag_report(ss->diag, DIAG_ENCRYPTED,
+                        "encrypted SIP signalling (TLS) between %s and %s: it cannot be decoded without keys",
+                        endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b));
+    }
+    struct enc_flow *e = &ss->enc[i];
+    e->frames++;
+    e->bytes += n;
+    e->last_ts = fr->ts;
+    if (n && p[0] == 0x16)
+        e->handshake = 1;
+}
+
+static int looks_tls(const uint8_t *p, size_t n)
+{
+    /* RFC 8446 §5.1 record: type 20..23, legacy version 3.x, length */
+    return n >= 5 && p[0] >= 20 && p[0] <= 23 && p[1] == 3 && p[2] <= 4;
+}
+
+static void store_msg(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const uint8_t *p, size_t len,
+                      const struct frame *fr, uint16_t extra_flags)
+{
+    /* first segment: the last boundary at or before the message's first
+     * byte; segments: that one plus every boundary inside the message */
+    uint64_t a = s->base + (uint64_t)(p - s->p), z = a + len;
+    uint64_t first = fr->no;
+    uint32_t segs = 1;
+    for (size_t i = 0; i < s->nb; i++) {
+        if (s->b[i].off <= a)
+            first = s->b[i].frame;
+        else if (s->b[i].off < z)
+            segs++;
+    }
+    struct pkt k = {0};
+    k.frame = fr;
+    k.src = st->src;
+    k.dst = st->dst;
+    k.transport = TP_TCP;
+    k.ip_proto = 6;
+    k.flags = extra_flags;
+    if (segs > 1)
+        k.flags |= PKT_REASSEMBLED;
+    if (s->after_gap) {
+        k.flags |= PKT_AFTER_GAP;
+        k.gap_bytes = s->gap_bytes;
+        s->after_gap = 0;
+        s->gap_bytes = 0;
+    }
+    k.payload = p;
+    k.len = (uint32_t)len;
+    k.wire_len = (uint32_t)len;
+    k.first_frame = first;
+    k.segments = segs;
+    store_add_sip(ss->store, &k, p, len);
+    ss->messages++;
+}
+
+/* Drop consumed bytes and the boundaries before them. */
+static void consume(struct sstate *s, size_t upto)
+{
+    s->off = upto;
+    uint64_t abs = s->base + s->off;
+    size_t keep = 0;
+    for (size_t i = 0; i < s->nb; i++)
+        if (s->b[i].off > abs || i + 1 == s->nb || s->b[i + 1].off > abs)
+            s->b[keep++] = s->b[i];
+    s->nb = keep;
+    if (s->off == s->n) {
+        s->base += s->n;
+        s->off = s->n = 0;
+    } else if (s->off > 65536 && s->off * 2 > s->n) {
+        memmove(s->p, s->p + s->off, s->n - s->off);
+        s->base += s->off;
+        s->n -= s->off;
+        s->off = 0;
+    }
+}
+
+/* Frame as many messages as the pending bytes hold. */
+static void frame_messages(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const struct frame *fr)
+{
+    struct sip_hdr hdr1[1];
+    while (s->off < s->n) {
+        uint8_t *p = s->p + s->off;
+        size_t n = s->n - s->off;
+        if (s->resync) {
+            size_t at = find_start(p, n, 0);
+            size_t skip = at;
+            if (at == n) { /* keep the last partial line, it may start a message */
+                const uint8_t *lf = NULL;
+                for (size_t i = n; i > 0; i--)
+                    if (p[i - 1] == '\n') {
+                        lf = p + i - 1;
+                        break;
+                    }
+                skip = lf ? (size_t)(lf - p) + 1 : (n > 8192 ? n : 0);
+                if (!skip)
+                    return;
+            }
+            if (skip) {
+                int only_crlf = 1;
+                for (size_t i = 0; i < skip && only_crlf; i++)
+                    only_crlf = p[i] == '\r' || p[i] == '\n';
+                if (only_crlf) {
+                    ss->keepalives++;
+                } else if (s->mode == M_UNKNOWN) {
+                    if (at < n) { /* the stream turns out to be SIP: say what was skipped */
+                        char a[80], b[80];
+                        ss->junk_bytes += skip;
+                        diag_report(ss->diag, DIAG_TCP_JUNK,
+                                    "TCP %s -> %s: %zu bytes before the first SIP start line skipped (capture began mid-stream?)",
+                                    endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), skip);
+                    }
+                } else {
+                    char a[80], b[80];
+                    ss->junk_bytes += skip;
+                    diag_report(ss->diag, DIAG_TCP_JUNK,
+                                "TCP %s -> %s: %zu bytes that do not start a SIP message skipped to resynchronise",
+                                endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), skip);
+                }
+                consume(s, s->off + skip);
+            }
+            if (at == n)
+                return;
+            s->resync = 0;
+            s->mode = M_SIP;
+            continue;
+        }
+        /* RFC 5626 keep-alives: CRLF / CRLFCRLF between messages */
+        size_t ka = 0;
+        while (ka < n && (p[ka] == '\r' || p[ka] == '\n'))
+            ka++;
+        if (ka) {
+            ss->keepalives++;
+            consume(s, s->off + ka);
+            continue;
+        }
+        struct sip_msg m;
+        struct sip_parse_opts o = {.max_header_line = 0, .stream = 1};
+        int rc = sip_parse(p, n, &o, &m, hdr1, 0);
+        if (rc == SIP_OK && m.len > 0 && m.len <= n) {
+            store_msg(ss, st, s, p, m.len, fr, 0);
+            consume(s, s->off + m.len);
+            continue;
+        }
+        if (rc == SIP_NEED_MORE) {
+            if (n <= ss->lim->tcp_stream_bytes)
+                return;
+            diag_limit(ss->diag, "tcp-stream-bytes",
+                       "a SIP message in a TCP stream exceeds tcp-stream-bytes=%u before it is complete",
+                       ss->lim->tcp_stream_bytes);
+        }
+        /* unusable: keep what is there as a flagged message if it looks like SIP, then resync */
+        if (sip_looks_like(p, n)) {
+            size_t next = find_start(p, n, 1);
+            if (rc == SIP_NEED_MORE || next < n) {
+                store_msg(ss, st, s, p, next, fr, PKT_GAP_CUT);
+                ss->cut_messages++;
+                consume(s, s->off + next);
+                s->resync = 1;
+                continue;
+            }
+        }
+        s->resync = 1;
+        size_t next = find_start(p, n, 1);
+        if (next == n)
+            next = n; /* resync handles keeping a partial line */
+        if (next < n) {
+            char a[80], b[80];
+            ss->junk_bytes += next;
+            diag_report(ss->diag, DIAG_TCP_JUNK,
+                        "TCP %s -> %s: %zu bytes that do not frame as SIP skipped to resynchronise",
+                        endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), next);
+            consume(s, s->off + next);
+            s->resync = 0;
+        }
+    }
+}
+
+static int on_starts(void *ctx, const uint8_t *p, size_t n)
+{
+    (void)ctx;
+    if (looks_tls(p, n))
+        return 1;
+    if (n >= 5 && (memcmp(p, "GET ", 4) == 0 || memcmp(p, "HTTP/", 5) == 0))
+        return 1;
+    return sip_looks_like(p, n);
+}
+
+static void append(struct sstate *s, const uint8_t *p, size_t n, const struct frame *fr)
+{
+    s->p = xgrow(s->p, &s->cap, s->n + n, 1);
+    memcpy(s->p + s->n, p, n);
+    s->b = xgrow(s->b, &s->capb, s->nb + 1, sizeof(*s->b));
+    s->b[s->nb].off = s->base + s->n;
+    s->b[s->nb].frame = fr->no;
+    s->nb++;
+    s->n += n;
+    s->last = *fr;
+    s->last.data = NULL;
+}
+
+static void on_data(void *ctx, struct tcp_stream *st, const uint8_t *p, size_t n, const struct frame *fr)
+{
+    struct sipstream *ss = ctx;
+    struct sstate *s = state_of(st);
+    switch (s->mode) {
+    case M_TLS:
+        enc_note(ss, st, p, n, fr);
+        return;
+    case M_OTHER:
+        return;
+    case M_UNKNOWN:
+        if (s->n == s->off && looks_tls(p, n)) {
+            s->mode = M_TLS;
+            enc_note(ss, st, p, n, fr);
+            return;
+        }
+        s->resync = 1;
+        s->seen += n;
+        append(s, p, n, fr);
+        frame_messages(ss, st, s, fr);
+        if (s->mode == M_UNKNOWN && s->seen > UNKNOWN_SCAN_MAX) {
+            s->mode = M_OTHER; /* not SIP: stop buffering */
+            consume(s, s->n);
+        }
+        return;
+    case M_SIP:
+    default:
+        append(s, p, n, fr);
+        frame_messages(ss, st, s, fr);
+        return;
+    }
+}
+
+/* Flush a pending partial message (gap or end of stream). */
+static void flush_partial(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const struct frame *fr,
+                          const char *why)
+{
+    if (s->mode != M_SIP || s->off >= s->n)
+        return;
+    uint8_t *p = s->p + s->off;
+    size_t n = s->n - s->off, i = 0;
+    while (i < n && (p[i] == '\r' || p[i] == '\n'))
+        i++;
+    if (i < n) {
+        char a[80], b[80];
+        ss->incomplete_bytes += n - i;
+        diag_report(ss->diag, DIAG_TCP_INCOMPLETE, "TCP %s -> %s: %zu bytes of an incomplete SIP message %s",
+                    endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), n - i, why);
+        if (!s->resync && sip_looks_like(p + i, n - i)) {
+            store_msg(ss, st, s, p + i, n - i, fr, PKT_GAP_CUT);
+            ss->cut_messages++;
+        }
+    }
+    consume(s, s->n);
+}
+
+static void on_gap(void *ctx, struct tcp_stream *st, uint32_t seq, uint32_t len, const struct frame *fr)
+{
+    struct sipstream *ss = ctx;
+    struct sstate *s = state_of(st);
+    (void)seq;
+    flush_partial(ss, st, s, fr, "cut by the gap");
+    s->base += len;
+    if (s->mode == M_SIP) {
+        s->resync = 1;
+        s->after_gap = 1;
+        s->gap_bytes += len;
+    }
+}
+
+static void on_close(void *ctx, struct tcp_stream *st, enum tcp_close_reason why)
+{
+    struct sipstream *ss = ctx;
+    struct sstate *s = st->user;
+    if (s) {
+        /* the latest segment is the best frame we have for a message cut by the end */
+        struct frame fr = s->last;
+        static const char *const whys[] = {"left when the connection closed (FIN)",
+                                           "left when the connection was reset (RST)",
+                                           "left when the stream went idle (tcp-idle-ms)",
+                                           "left when the stream was evicted (tcp-flows limit)",
+                                           "left at the end of the capture",
+                                           "left when the ports were reused by a new connection"};
+        flush_partial(ss, st, s, &fr, whys[why]);
+    }
+    state_free(st);
+}
+
+void sipstream_init(struct sipstream *ss, struct store *store, struct diag *diag, const struct limits *lim)
+{
+    memset(ss, 0, sizeof(*ss));
+    ss->store = store;
+    ss->diag = diag;
+    ss->lim = lim;
+    ss->sink.data = on_data;
+    ss->sink.gap = on_gap;
+    ss->sink.close = on_close;
+    ss->sink.starts = on_starts;
+    hmap_init(&ss->enc_by_pair);
+}
+
+void sipstream_fini(struct sipstream *ss)
+{
+    hmap_fini(&ss->enc_by_pair);
+    free(ss->enc);
+    memset(ss, 0, sizeof(*ss));
+}
