@@ -88,7 +88,7 @@ static json_t *message_json(const struct render_ctx *r, const struct msg *m, siz
     json_object_set_new(o, "call_id", jspan(m, m->call_id));
     json_object_set_new(o, "from_tag", jspan(m, m->from_tag));
     json_object_set_new(o, "to_tag", jspan(m, m->to_tag));
-    if (rc == SIP_OK && sip_hdr_first(&sm, m->buf, SIP_H_CSEQ).p && (m->cseq || m->cseq_method || m->correlatable)) {
+    if (rc == SIP_OK && m->has_cseq) {
         json_t *cs = json_object();
         json_object_set_new(cs, "seq", json_integer(m->cseq));
         struct slice v = sip_hdr_first(&sm, m->buf, SIP_H_CSEQ);

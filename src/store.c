@@ -111,12 +111,67 @@ static struct sip_span span_of(const uint8_t *base, struct slice v)
     return (struct sip_span){(uint32_t)(v.p - base), (uint32_t)v.n};
 }
 
+/* The From/To tag.  When the name-addr itself is broken (fuzzed or sloppy
+ * devices), fall back to the ";tag=" parameter after the last '>' (or
+ * anywhere when there is none), as tshark does; the parser has already
+ * recorded the anomaly. */
+/* A tag ends at white space (a bare CR inside a header line included),
+ * ';' or ','; other odd bytes are kept, as tshark keeps them. */
+static struct slice tag_value(struct slice v)
+{
+    size_t i = 0;
+    while (i < v.n && !is_lws(v.p[i]) && v.p[i] != ';' && v.p[i] != ',')
+        i++;
+    return i ? (struct slice){v.p, i} : SLICE_NULL;
+}
+
 static struct slice tag_of(struct slice hv)
 {
     struct sip_nameaddr na;
-    if (hv.p && sip_parse_nameaddr(hv, &na) && na.has_tag)
-        return na.tag;
+    if (!hv.p)
+        return SLICE_NULL;
+    if (sip_parse_nameaddr(hv, &na))
+        return na.has_tag ? tag_value(na.tag) : SLICE_NULL;
+    size_t from = 0;
+    for (size_t i = hv.n; i > 0; i--)
+        if (hv.p[i - 1] == '>') {
+            from = i;
+            break;
+        }
+    for (size_t i = from; i + 5 <= hv.n; i++) {
+        if (hv.p[i] != ';')
+            continue;
+        struct slice k = {hv.p + i + 1, 4};
+        if (!slice_eq_ci(k, "tag="))
+            continue;
+        return tag_value((struct slice){hv.p + i + 5, hv.n - i - 5});
+    }
     return SLICE_NULL;
+}
+
+/* CSeq: the strict parse, else the leading number and whatever token
+ * follows (a mangled method), as tshark does.  0 when there is no number. */
+static int cseq_of(struct slice v, struct sip_cseq *cs)
+{
+    if (!v.p)
+        return 0;
+    if (sip_parse_cseq(v, cs))
+        return 1;
+    v = slice_trim(v);
+    uint64_t n = 0;
+    size_t i = 0;
+    while (i < v.n && i < 10 && v.p[i] >= '0' && v.p[i] <= '9')
+        n = n * 10 + (uint64_t)(v.p[i++] - '0');
+    if (i == 0 || n > UINT32_MAX || (i < v.n && !is_lws(v.p[i])))
+        return 0;
+    while (i < v.n && is_lws(v.p[i]))
+        i++;
+    size_t j = i;
+    while (j < v.n && !is_lws(v.p[j]))
+        j++;
+    cs->seq = (uint32_t)n;
+    cs->method = (struct slice){v.p + i, j - i};
+    return 1;
 }
 
 static int is_dialog_creating(uint8_t method)
@@ -553,7 +608,7 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     struct slice via = sip_hdr_first(&sm, p, SIP_H_VIA);
     struct slice ftag = tag_of(from), ttag = tag_of(to);
     struct sip_cseq cs = {0};
-    int cseq_ok = cseqv.p && sip_parse_cseq(cseqv, &cs);
+    int cseq_ok = cseq_of(cseqv, &cs);
     struct slice branch = SLICE_NULL;
     if (via.p) {
         struct slice rest = via, item;
@@ -575,6 +630,7 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     ttag = fields[2];
     branch = fields[3];
     if (cseq_ok) {
+        m->has_cseq = 1;
         m->cseq = cs.seq;
         m->cseq_method = (uint8_t)sip_method_from(cs.method);
     }

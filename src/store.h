@@ -42,6 +42,7 @@ struct msg {
     uint8_t method;           /* enum sip_method */
     uint8_t retrans;          /* retransmission of an earlier message */
     uint8_t correlatable;
+    uint8_t has_cseq;         /* a CSeq number was found */
     uint8_t cseq_method;      /* enum sip_method of the CSeq method */
     uint16_t status;
     uint16_t pkt_flags;       /* enum pkt_flags */

@@ -24,6 +24,11 @@ set -uo pipefail
 me=tshark_agree
 root=$(cd "$(dirname "$0")/../.." && pwd)
 SIPLADDER=${SIPLADDER:-$root/build/sipladder}
+# Transports compared, as tshark names the layer under sip; sipladder's
+# names for the same are mapped below.  Override with TRANSPORTS="udp".
+TRANSPORTS=${TRANSPORTS:-udp tcp sctp websocket}
+SL_TRANSPORTS=$(printf '%s\n' $TRANSPORTS | sed 's/^udp$/UDP/; s/^tcp$/TCP/; s/^sctp$/SCTP/; s/^websocket$/WS/' |
+    jq -R . | jq -sc .)
 known=$root/tests/integration/tshark-known-diffs.txt
 
 if [ -n "${SIPLADDER_CORPUS:-}" ]; then
@@ -93,14 +98,15 @@ for f in "${files[@]}"; do
     ts=$work/tshark.tsv
     # `sip && udp` also matches SIP over TCP inside a UDP tunnel (GTP-U, VXLAN...);
     # keep only frames where the layer right under the (last) sip is udp.
-    tshark_ -r "$f" -Y 'sip && udp' -T fields -E separator=/t -E occurrence=a -E aggregator=, \
+    # SIP on TCP port 6060 (heplify__sip_ipv4_tcp_fragmented) needs a decode-as.
+    tshark_ -r "$f" -d tcp.port==6060,sip -Y 'sip' -T fields -E separator=/t -E occurrence=a -E aggregator=, \
         "${targs[@]}" -e frame.protocols |
-        awk -F'\t' -v OFS='\t' '{
+        awk -F'\t' -v OFS='\t' -v want=" $TRANSPORTS " '{
             n = split($NF, p, ":"); under = ""
             for (i = n; i > 1; i--) if (p[i] == "sip") { under = p[i - 1]; break }
-            if (under != "udp") next
+            if (index(want, " " under " ") == 0) next
             NF--; print }' > "$ts" || true
-    [ -s "$ts" ] || continue   # no UDP SIP according to tshark: not compared
+    [ -s "$ts" ] || continue   # no SIP on the compared transports according to tshark
 
     sl=$work/sipladder.tsv
     : > "$sl"
@@ -116,10 +122,10 @@ for f in "${files[@]}"; do
         jq -r 'def s: if . == null then "" else tostring | (split("\u0000")[0] // "")
                    | gsub("\b"; "\\b") | gsub("\f"; "\\f") | gsub("\t"; "\\t")
                    | gsub("\n"; "\\n") | gsub("\r"; "\\r") end;
-               .messages[] | select(.transport == "UDP")
+               .messages[] | select(.transport as $t | $want | index($t))
                | [ (.frame | s), (.call_id | s), (.method | s), (.status | s),
                    (.cseq.seq? | s), (.from_tag | s), (.to_tag | s) ] | join("\t")' \
-            "$work/out.json" > "$sl" 2> "$work/jq.err" ||
+            --argjson want "$SL_TRANSPORTS" "$work/out.json" > "$sl" 2> "$work/jq.err" ||
             note="${note:+$note; }sipladder JSON not usable: $(head -c 200 "$work/jq.err")"
     elif [ "$slrc" -eq 0 ]; then
         note="sipladder output is not sipladder/1 JSON"
