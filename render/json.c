@@ -245,7 +245,15 @@ static json_t *diagnostics_json(const struct render_ctx *r)
     json_object_set_new(o, "udp_packets", json_integer((json_int_t)pl->dec.udp_packets));
     json_object_set_new(o, "tcp_packets", json_integer((json_int_t)pl->dec.tcp_packets));
     json_object_set_new(o, "sctp_packets", json_integer((json_int_t)pl->dec.sctp_packets));
-    json_object_set_new(o, "ip_fragments", json_integer((json_int_t)pl->dec.fragments));
+    json_t *fr = json_object();
+    json_object_set_new(fr, "fragments", json_integer((json_int_t)pl->dec.fragments));
+    json_object_set_new(fr, "reassembled", json_integer((json_int_t)pl->dec.reassembled));
+    json_object_set_new(fr, "incomplete", json_integer((json_int_t)pl->dec.frag_incomplete));
+    json_object_set_new(fr, "invalid", json_integer((json_int_t)pl->dec.frag_invalid));
+    json_object_set_new(fr, "duplicates", json_integer((json_int_t)pl->dec.frag_duplicates));
+    json_object_set_new(fr, "overlaps", json_integer((json_int_t)pl->dec.frag_overlaps));
+    json_object_set_new(fr, "conflicting_overlaps", json_integer((json_int_t)pl->dec.frag_conflicts));
+    json_object_set_new(o, "ip_reassembly", fr);
     json_object_set_new(o, "tunnelled", json_integer((json_int_t)pl->dec.tunnelled));
     json_object_set_new(o, "sip_messages", json_integer((json_int_t)s->nmsgs));
     json_object_set_new(o, "retransmissions", json_integer((json_int_t)s->retransmissions));
@@ -408,7 +416,7 @@ void render_summary(const struct render_ctx *r, FILE *f)
     if (other_tls)
         fprintf(f, "sipladder: %zu other TLS flow%s on non-SIP ports (listed in the JSON diagnostics; SIP over TLS/WSS there cannot be read)\n",
                 other_tls, other_tls == 1 ? "" : "s");
-    if (pl->dec.fragments)
-        fprintf(f, "sipladder: %llu IP fragments were not reassembled (IP reassembly is not implemented yet); SIP in them is missing\n",
-                (unsigned long long)pl->dec.fragments);
+    if (pl->dec.frag_incomplete || pl->dec.frag_invalid)
+        fprintf(f, "sipladder: IP reassembly: %llu datagrams incomplete, %llu invalid: any SIP in them is missing (see the diagnostics above)\n",
+                (unsigned long long)pl->dec.frag_incomplete, (unsigned long long)pl->dec.frag_invalid);
 }

@@ -7,14 +7,23 @@
  * headers), RFC 768; RFC 2784/2890 (GRE), ERSPAN (draft-foschiano-erspan);
  * RFC 2003/4213 (IP-in-IP, 6in4); RFC 7348 (VXLAN); 3GPP TS 29.281 (GTP-U);
  * RFC 2516 (PPPoE); RFC 3032 (MPLS); RFC 792/4443 (ICMP errors).
+ *
+ * IP fragments (RFC 791 §3.2, RFC 8200 §4.5) go to src/defrag.c; a
+ * datagram they complete is decoded on from its transport header (IPv6:
+ * from the first fragment's Next Header, walking any extension headers
+ * that follow the Fragment header) as if it had arrived whole in the frame
+ * of the fragment that completed it, flagged PKT_REASSEMBLED.  Fragments
+ * quoted in ICMP errors are not reassembled (a quote is partial anyway).
  */
 #include "src/decode.h"
 
 #include <pcap/dlt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dissect/rd.h"
+#include "src/defrag.h"
 
 #define MAX_DEPTH 8
 
@@ -43,16 +52,33 @@ void decoder_init(struct decoder *d, const struct limits *lim, struct diag *diag
     memset(d, 0, sizeof(*d));
     d->lim = lim;
     d->diag = diag;
+    d->defrag = defrag_new(lim, diag);
+}
+
+/* Mirror the reassembler's counters into the decoder's. */
+static void defrag_sync(struct decoder *d)
+{
+    const struct defrag_stats *st = defrag_stats(d->defrag);
+    d->reassembled = st->reassembled;
+    d->frag_incomplete = st->incomplete;
+    d->frag_invalid = st->invalid;
+    d->frag_duplicates = st->duplicates;
+    d->frag_overlaps = st->overlaps;
+    d->frag_conflicts = st->conflicts;
 }
 
 void decoder_finish(struct decoder *d)
 {
-    (void)d;
+    if (!d->defrag)
+        return;
+    defrag_flush(d->defrag);
+    defrag_sync(d);
 }
 
 void decoder_fini(struct decoder *d)
 {
-    (void)d;
+    defrag_free(d->defrag);
+    d->defrag = NULL;
 }
 
 int decode_dlt_supported(int dlt)
@@ -387,13 +413,38 @@ static void transport(struct dctx *c, uint8_t proto, const struct endpoint *src,
     }
 }
 
+static void ip6_chain(struct dctx *c, uint8_t nh, const struct endpoint *s, const struct endpoint *d,
+                      const uint8_t *p, size_t have, size_t wire, int depth, int reassembled);
+
+/* Hand one fragment to the reassembler; when it completes its datagram,
+ * decode on from the reassembled payload with this frame, then free it. */
+static void fragment(struct dctx *c, const struct defrag_frag *fr, const struct endpoint *s,
+                     const struct endpoint *d, int depth)
+{
+    struct defrag_done done;
+    int complete = defrag_add(c->d->defrag, c->f->ts, fr, &done);
+    defrag_sync(c->d);
+    if (!complete)
+        return;
+    uint16_t saved = c->flags;
+    c->flags = (uint16_t)((c->flags & ~PKT_TRUNCATED) | PKT_REASSEMBLED);
+    if (done.len < done.total)
+        c->flags |= PKT_TRUNCATED;
+    if (fr->family == 4)
+        transport(c, done.proto, s, d, done.data, done.len, done.total, depth);
+    else
+        ip6_chain(c, done.proto, s, d, done.data, done.len, done.total, depth, 1);
+    c->flags = saved;
+    free(done.data);
+}
+
 static void ipv4(struct dctx *c, const uint8_t *p, size_t n, int depth)
 {
     struct rd r = rd_init(p, n);
     uint8_t vihl = rd_u8(&r);
     rd_skip(&r, 1);
     uint16_t tot = rd_u16(&r);
-    rd_skip(&r, 2);
+    uint16_t id = rd_u16(&r);
     uint16_t frag = rd_u16(&r);
     rd_skip(&r, 1);
     uint8_t proto = rd_u8(&r);
@@ -422,6 +473,15 @@ static void ipv4(struct dctx *c, const uint8_t *p, size_t n, int depth)
     memcpy(d.addr, da, 4);
     if ((frag & 0x2000) || (frag & 0x1fff)) {
         c->d->fragments++;
+        if (c->d->defrag && !(c->flags & PKT_ICMP_QUOTED)) {
+            struct defrag_frag fr = {
+                .family = 4, .src = sa, .dst = da, .id = id, .proto = proto, .hdr_len = (uint32_t)hl,
+                .off = (uint32_t)(frag & 0x1fff) * 8, .more = !!(frag & 0x2000), .data = p + hl,
+                .len = (uint32_t)have, .wire_len = (uint32_t)wire, .frame = c->f->no,
+            };
+            fragment(c, &fr, &s, &d, depth);
+            return;
+        }
         char a[64], b[64];
         diag_report(c->d->diag, DIAG_IP_FRAGMENT,
                     "IPv4 fragment %s -> %s (offset %u%s) not reassembled; a SIP message in it is lost",
@@ -454,8 +514,17 @@ static void ipv6(struct dctx *c, const uint8_t *p, size_t n, int depth)
         have = wire;
     else if (wire > have && !(c->flags & PKT_ICMP_QUOTED))
         c->flags |= PKT_TRUNCATED;
-    /* RFC 8200 §4: walk extension headers. */
-    struct rd x = rd_init(r.p, have);
+    ip6_chain(c, nh, &s, &d, r.p, have, wire, depth, 0);
+}
+
+/* RFC 8200 §4: walk the extension headers of p[0..have) (wire bytes on the
+ * wire), starting with header type nh, then decode the transport.  In a
+ * reassembled payload (`reassembled`) a further fragment header is an
+ * error. */
+static void ip6_chain(struct dctx *c, uint8_t nh, const struct endpoint *s, const struct endpoint *d,
+                      const uint8_t *p, size_t have, size_t wire, int depth, int reassembled)
+{
+    struct rd x = rd_init(p, have);
     for (int i = 0; i < 16; i++) {
         switch (nh) {
         case 0: case 43: case 60: case 135: case 139: case 140: { /* HBH, routing, dest, mobility, HIP, shim6 */
@@ -481,10 +550,11 @@ static void ipv6(struct dctx *c, const uint8_t *p, size_t n, int depth)
             continue;
         }
         case 44: { /* fragment */
+            const uint8_t *fh = x.p;
             uint8_t next = rd_u8(&x);
             rd_skip(&x, 1);
             uint16_t off = rd_u16(&x);
-            rd_skip(&x, 4);
+            uint32_t id = rd_u32(&x);
             if (x.err) {
                 diag_report(c->d->diag, DIAG_BAD_IP, "IPv6 fragment header truncated");
                 return;
@@ -495,9 +565,26 @@ static void ipv6(struct dctx *c, const uint8_t *p, size_t n, int depth)
             }
             c->d->fragments++;
             char a[64], b[64];
+            if (reassembled) {
+                diag_report(c->d->diag, DIAG_BAD_IP,
+                            "IPv6 datagram %s -> %s: a reassembled datagram holds another fragment header; dropped",
+                            endpoint_addr_str(s, a, sizeof a), endpoint_addr_str(d, b, sizeof b));
+                return;
+            }
+            if (c->d->defrag && !(c->flags & PKT_ICMP_QUOTED)) {
+                size_t hdrs = (size_t)(x.p - p);
+                struct defrag_frag fr = {
+                    .family = 6, .src = s->addr, .dst = d->addr, .id = id, .proto = next,
+                    .hdr_len = (uint32_t)(fh - p), .off = (uint32_t)(off & 0xfff8), .more = off & 1,
+                    .data = x.p, .len = (uint32_t)rd_left(&x),
+                    .wire_len = (uint32_t)(wire > hdrs ? wire - hdrs : 0), .frame = c->f->no,
+                };
+                fragment(c, &fr, s, d, depth);
+                return;
+            }
             diag_report(c->d->diag, DIAG_IP_FRAGMENT,
                         "IPv6 fragment %s -> %s (offset %u%s) not reassembled; a SIP message in it is lost",
-                        endpoint_addr_str(&s, a, sizeof a), endpoint_addr_str(&d, b, sizeof b),
+                        endpoint_addr_str(s, a, sizeof a), endpoint_addr_str(d, b, sizeof b),
                         (unsigned)(off & 0xfff8), (off & 1) ? ", more fragments" : "");
             return;
         }
@@ -508,8 +595,8 @@ static void ipv6(struct dctx *c, const uint8_t *p, size_t n, int depth)
         }
         break;
     }
-    size_t hdrs = (size_t)(x.p - r.p);
-    transport(c, nh, &s, &d, x.p, rd_left(&x), wire > hdrs ? wire - hdrs : 0, depth);
+    size_t hdrs = (size_t)(x.p - p);
+    transport(c, nh, s, d, x.p, rd_left(&x), wire > hdrs ? wire - hdrs : 0, depth);
 }
 
 static void ip_any(struct dctx *c, const uint8_t *p, size_t n, int depth)
@@ -537,6 +624,10 @@ int decode_frame(struct decoder *d, const struct frame *f)
 {
     struct dctx c = {.d = d, .f = f, .flags = 0, .depth = 0};
     d->frames++;
+    if (d->defrag) { /* capture time moved on: give up on stale datagrams */
+        defrag_expire(d->defrag, f->ts);
+        defrag_sync(d);
+    }
     if (f->caplen < f->len)
         c.flags |= PKT_TRUNCATED;
     const uint8_t *p = f->data;

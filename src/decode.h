@@ -7,9 +7,14 @@
  * and IPv6 with the extension-header walk, and UDP.  Each transport
  * payload goes to the `deliver` callback as a `struct pkt`.
  *
- * Hooks for later layers: TCP and SCTP payloads, and IP fragments, are
- * handed to the optional `tcp`, `sctp` and `frag` callbacks; when absent
- * they are counted in the diagnostics (never silently dropped).
+ * IPv4 and IPv6 fragments are reassembled (src/defrag.h) and the
+ * completed datagram decoded on, delivered with the frame of the fragment
+ * that completed it and PKT_REASSEMBLED; datagrams that never complete are
+ * reported.  A decoder not set up by decoder_init() (no reassembler)
+ * reports each fragment instead.
+ *
+ * Hooks for later layers: TCP and SCTP payloads are handed to the optional
+ * `tcp` and `sctp` callbacks; when absent they are counted.
  */
 #ifndef SIPLADDER_SRC_DECODE_H
 #define SIPLADDER_SRC_DECODE_H
@@ -31,10 +36,17 @@ struct decoder {
     /* counters */
     uint64_t frames, ip_packets, udp_packets, tcp_packets, sctp_packets, other_packets;
     uint64_t fragments, tunnelled;
+    /* IP reassembly (mirrors of the struct defrag_stats counters) */
+    uint64_t reassembled;     /* datagrams completed and decoded on */
+    uint64_t frag_incomplete; /* datagrams reported incomplete (timeout, limit, end of input) */
+    uint64_t frag_invalid;    /* datagrams dropped for inconsistent lengths or > 65535 bytes */
+    uint64_t frag_duplicates, frag_overlaps, frag_conflicts;
 };
 
-/* Set up / tear down.  decoder_init() zeroes the struct and keeps lim and
- * diag; callbacks are set by the caller afterwards. */
+/* Set up / tear down.  decoder_init() zeroes the struct, keeps lim and
+ * diag (both must outlive the decoder) and creates the IP reassembler;
+ * callbacks are set by the caller afterwards.  decoder_fini() frees the
+ * reassembler without reporting (call decoder_finish() first). */
 void decoder_init(struct decoder *d, const struct limits *lim, struct diag *diag);
 /* End of input: report anything still incomplete (IP datagrams missing
  * fragments), in the diagnostics. */
