@@ -277,7 +277,10 @@ static json_t *diagnostics_json(const struct render_ctx *r)
     json_object_set_new(tcp, "skipped_bytes", json_integer((json_int_t)pl->ss.junk_bytes));
     json_object_set_new(tcp, "cut_messages", json_integer((json_int_t)pl->ss.cut_messages));
     json_object_set_new(tcp, "incomplete_bytes", json_integer((json_int_t)pl->ss.incomplete_bytes));
+    json_object_set_new(tcp, "websocket_streams", json_integer((json_int_t)pl->ss.ws_streams));
     json_object_set_new(o, "tcp", tcp);
+    json_object_set_new(o, "hep_packets", json_integer((json_int_t)pl->hep_packets));
+    json_object_set_new(o, "sctp_sip_messages", json_integer((json_int_t)pl->sctp_messages));
     json_t *enc = json_array();
     for (size_t i = 0; i < pl->ss.nenc; i++) {
         const struct enc_flow *e = &pl->ss.enc[i];

@@ -21,7 +21,17 @@ struct pipeline {
     struct sipstream ss;
     struct diag *diag;
     uint64_t udp_payloads, sip_candidates;
-    uint64_t sctp_packets;
+    uint64_t hep_packets, sctp_messages, sctp_chunks_bad;
+    /* SCTP DATA fragments being reassembled: key -> index */
+    struct hmap sctp_by_key;
+    struct sctp_part {
+        uint8_t *p;
+        size_t n, cap;
+        uint64_t first_frame;
+        uint32_t parts;
+        int used;
+    } *sctp_parts;
+    size_t nsctp_parts, cap_sctp_parts;
 };
 
 void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *diag);

@@ -7,9 +7,10 @@
 #include <string.h>
 
 #include "dissect/sip.h"
+#include "dissect/ws.h"
 #include "src/base/util.h"
 
-enum mode { M_UNKNOWN = 0, M_SIP, M_TLS, M_OTHER };
+enum mode { M_UNKNOWN = 0, M_SIP, M_TLS, M_OTHER, M_WS };
 
 /* Stop looking for SIP in a stream of something else after this much. */
 #define UNKNOWN_SCAN_MAX (256u * 1024u)
@@ -31,6 +32,8 @@ struct sstate {
     struct bound *b;       /* segment boundaries of pending data */
     size_t nb, capb;
     struct frame last;     /* the latest segment's frame (data not kept) */
+    struct ws_msg_buf ws;  /* M_WS: the message being reassembled from frames */
+    uint64_t ws_first;     /* stream offset of the first frame of that message */
 };
 
 static struct sstate *state_of(struct tcp_stream *st)
@@ -45,6 +48,8 @@ static void state_free(struct tcp_stream *st)
     struct sstate *s = st->user;
     if (!s)
         return;
+    if (s->mode == M_WS)
+        ws_msg_free(&s->ws);
     free(s->p);
     free(s->b);
     free(s);
@@ -121,44 +126,6 @@ static int looks_tls(const uint8_t *p, size_t n)
     return n >= 5 && p[0] >= 20 && p[0] <= 23 && p[1] == 3 && p[2] <= 4;
 }
 
-static void store_msg(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const uint8_t *p, size_t len,
-                      const struct frame *fr, uint16_t extra_flags)
-{
-    /* first segment: the last boundary at or before the message's first
-     * byte; segments: that one plus every boundary inside the message */
-    uint64_t a = s->base + (uint64_t)(p - s->p), z = a + len;
-    uint64_t first = fr->no;
-    uint32_t segs = 1;
-    for (size_t i = 0; i < s->nb; i++) {
-        if (s->b[i].off <= a)
-            first = s->b[i].frame;
-        else if (s->b[i].off < z)
-            segs++;
-    }
-    struct pkt k = {0};
-    k.frame = fr;
-    k.src = st->src;
-    k.dst = st->dst;
-    k.transport = TP_TCP;
-    k.ip_proto = 6;
-    k.flags = extra_flags;
-    if (segs > 1)
-        k.flags |= PKT_REASSEMBLED;
-    if (s->after_gap) {
-        k.flags |= PKT_AFTER_GAP;
-        k.gap_bytes = s->gap_bytes;
-        s->after_gap = 0;
-        s->gap_bytes = 0;
-    }
-    k.payload = p;
-    k.len = (uint32_t)len;
-    k.wire_len = (uint32_t)len;
-    k.first_frame = first;
-    k.segments = segs;
-    store_add_sip(ss->store, &k, p, len);
-    ss->messages++;
-}
-
 /* Drop consumed bytes and the boundaries before them. */
 static void consume(struct sstate *s, size_t upto)
 {
@@ -178,6 +145,149 @@ static void consume(struct sstate *s, size_t upto)
         s->n -= s->off;
         s->off = 0;
     }
+}
+
+/* Store one message whose bytes are p[0..len) and which occupied stream
+ * offsets [a, z) (they differ for WebSocket, whose frames wrap the SIP). */
+static void store_msg_at(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const uint8_t *p, size_t len,
+                         uint64_t a, uint64_t z, const struct frame *fr, uint16_t extra_flags, uint8_t transport)
+{
+    /* first segment: the last boundary at or before the message's first
+     * byte; segments: that one plus every boundary inside the message */
+    uint64_t first = fr->no;
+    uint32_t segs = 1;
+    for (size_t i = 0; i < s->nb; i++) {
+        if (s->b[i].off <= a)
+            first = s->b[i].frame;
+        else if (s->b[i].off < z)
+            segs++;
+    }
+    struct pkt k = {0};
+    k.frame = fr;
+    k.src = st->src;
+    k.dst = st->dst;
+    k.transport = transport;
+    k.ip_proto = 6;
+    k.flags = extra_flags;
+    if (segs > 1)
+        k.flags |= PKT_REASSEMBLED;
+    if (s->after_gap) {
+        k.flags |= PKT_AFTER_GAP;
+        k.gap_bytes = s->gap_bytes;
+        s->after_gap = 0;
+        s->gap_bytes = 0;
+    }
+    k.payload = p;
+    k.len = (uint32_t)len;
+    k.wire_len = (uint32_t)len;
+    k.first_frame = first;
+    k.segments = segs;
+    store_add_sip(ss->store, &k, p, len);
+    ss->messages++;
+}
+
+static void store_msg(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const uint8_t *p, size_t len,
+                      const struct frame *fr, uint16_t extra_flags)
+{
+    uint64_t a = s->base + (uint64_t)(p - s->p);
+    store_msg_at(ss, st, s, p, len, a, a + len, fr, extra_flags, TP_TCP);
+}
+
+/* RFC 6455 frames carrying RFC 7118 SIP: one SIP message per WebSocket
+ * message (text or binary), possibly fragmented over several frames. */
+static void ws_frames(struct sipstream *ss, struct tcp_stream *st, struct sstate *s, const struct frame *fr)
+{
+    while (s->off < s->n) {
+        uint8_t *p = s->p + s->off;
+        size_t n = s->n - s->off;
+        struct ws_frame f;
+        int rc = ws_frame_parse(p, n, &f);
+        if (rc == WS_NEED_MORE)
+            return;
+        if (rc != WS_OK || f.payload_len > ss->lim->ws_message_bytes) {
+            char a[80], b[80];
+            diag_report(ss->diag, DIAG_WS, "WebSocket %s -> %s: %s; the rest of this stream is not decoded",
+                        endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b),
+                        rc != WS_OK ? "invalid frame header" : "frame larger than ws-message-bytes");
+            if (rc == WS_OK)
+                diag_limit(ss->diag, "ws-message-bytes", "a WebSocket frame exceeds ws-message-bytes=%u",
+                           ss->lim->ws_message_bytes);
+            ws_msg_free(&s->ws);
+            s->mode = M_OTHER;
+            consume(s, s->n);
+            return;
+        }
+        size_t total = f.header_len + (size_t)f.payload_len;
+        if (total > n) {
+            if (n > ss->lim->tcp_stream_bytes) {
+                diag_limit(ss->diag, "tcp-stream-bytes", "a WebSocket frame exceeds tcp-stream-bytes=%u",
+                           ss->lim->tcp_stream_bytes);
+                ws_msg_free(&s->ws);
+                s->mode = M_OTHER;
+                consume(s, s->n);
+            }
+            return;
+        }
+        uint8_t *pl = p + f.header_len;
+        if (f.masked)
+            ws_unmask(pl, pl, (size_t)f.payload_len, f.mask, 0);
+        uint64_t at = s->base + s->off;
+        if (!ws_is_control(f.opcode) && f.opcode != WS_OP_CONT)
+            s->ws_first = at;
+        int r = ws_msg_add(&s->ws, &f, pl, (size_t)f.payload_len);
+        consume(s, s->off + total);
+        if (r < 0) {
+            char a[80], b[80];
+            diag_report(ss->diag, DIAG_WS, "WebSocket %s -> %s: a message could not be reassembled (%s); it is dropped",
+                        endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b),
+                        s->ws.n > ss->lim->ws_message_bytes ? "too large" : "fragment out of sequence");
+            ws_msg_reset(&s->ws);
+            continue;
+        }
+        if (r == 1) {
+            /* skip RFC 5626 keep-alives sent as WebSocket messages */
+            size_t i = 0;
+            while (i < s->ws.n && (s->ws.p[i] == '\r' || s->ws.p[i] == '\n'))
+                i++;
+            if (i < s->ws.n) {
+                if (sip_looks_like(s->ws.p + i, s->ws.n - i))
+                    store_msg_at(ss, st, s, s->ws.p + i, s->ws.n - i, s->ws_first, at + total, fr, 0, TP_WS);
+                else
+                    diag_report(ss->diag, DIAG_WS, "WebSocket message of %zu bytes is not SIP; skipped", s->ws.n);
+            } else {
+                ss->keepalives++;
+            }
+            ws_msg_reset(&s->ws);
+        }
+    }
+}
+
+/* An HTTP Upgrade to WebSocket at the start of pending data?  1: switched
+ * to M_WS; 0: not one; -1: need more bytes. */
+static int try_upgrade(struct sipstream *ss, struct sstate *s)
+{
+    uint8_t *p = s->p + s->off;
+    size_t n = s->n - s->off, hl = 0;
+    int rc;
+    if (n >= 4 && memcmp(p, "GET ", 4) == 0) {
+        rc = ws_is_upgrade_request(p, n);
+        if (rc == 1)
+            hl = ws_upgrade_len(p, n);
+    } else if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        rc = ws_is_upgrade_response(p, n, &hl);
+    } else {
+        return 0;
+    }
+    if (rc == WS_NEED_MORE)
+        return -1;
+    if (rc != 1 || !hl)
+        return 0;
+    consume(s, s->off + hl);
+    s->mode = M_WS;
+    s->resync = 0;
+    ws_msg_init(&s->ws, ss->lim->ws_message_bytes);
+    ss->ws_streams++;
+    return 1;
 }
 
 /* Frame as many messages as the pending bytes hold. */
@@ -314,15 +424,28 @@ static void on_data(void *ctx, struct tcp_stream *st, const uint8_t *p, size_t n
         return;
     case M_OTHER:
         return;
+    case M_WS:
+        append(s, p, n, fr);
+        ws_frames(ss, st, s, fr);
+        return;
     case M_UNKNOWN:
         if (s->n == s->off && looks_tls(p, n)) {
             s->mode = M_TLS;
             enc_note(ss, st, p, n, fr);
             return;
         }
-        s->resync = 1;
         s->seen += n;
         append(s, p, n, fr);
+        if (s->seen <= WS_HTTP_MAX_HDR) {
+            int up = try_upgrade(ss, s);
+            if (up < 0)
+                return;
+            if (up > 0) {
+                ws_frames(ss, st, s, fr);
+                return;
+            }
+        }
+        s->resync = 1;
         frame_messages(ss, st, s, fr);
         if (s->mode == M_UNKNOWN && s->seen > UNKNOWN_SCAN_MAX) {
             s->mode = M_OTHER; /* not SIP: stop buffering */

@@ -1,7 +1,9 @@
 /*
  * sipstream.h - what runs on a reassembled TCP byte stream: SIP framing
  * (RFC 3261 §18.3: Content-Length delimits each message; several messages
- * per segment, one message over many), RFC 5626 CRLF keep-alives, TLS
+ * per segment, one message over many), RFC 5626 CRLF keep-alives, SIP over
+ * WebSocket (RFC 7118: HTTP Upgrade detected on any port, then RFC 6455
+ * frames, masked or not, fragmented or not), TLS
  * detection (reported once per connection as encrypted signalling), and
  * resynchronisation on the next SIP start line after a gap or junk.
  *
@@ -37,6 +39,7 @@ struct sipstream {
     struct enc_flow *enc;
     size_t nenc, cap_enc;
     uint64_t messages, keepalives, junk_bytes, cut_messages, incomplete_bytes;
+    uint64_t ws_streams;      /* stream directions upgraded to WebSocket */
 };
 
 void sipstream_init(struct sipstream *ss, struct store *store, struct diag *diag, const struct limits *lim);
