@@ -18,11 +18,15 @@
 
 static json_t *jstr(const void *p, size_t n)
 {
+    /* Valid UTF-8 (the usual case) goes to jansson as is, copied once;
+     * otherwise invalid bytes become U+FFFD first. */
+    if (utf8_valid_prefix(p, n) == n)
+        return json_stringn_nocheck(n ? p : "", n);
     struct buf b = {0};
     buf_put_utf8_clean(&b, p, n);
-    json_t *j = json_stringn(b.p ? b.p : "", b.n);
+    json_t *j = json_stringn_nocheck(b.p ? b.p : "", b.n);
     buf_free(&b);
-    return j ? j : json_string("");
+    return j;
 }
 
 static json_t *jspan(const struct msg *m, struct sip_span sp)
@@ -48,10 +52,22 @@ static json_t *jep(const struct endpoint *e)
     return json_string(endpoint_str(e, s, sizeof s));
 }
 
+static int dump_cb(const char *p, size_t n, void *data)
+{
+    buf_put(data, p, n);
+    return 0;
+}
+
+/* Serialise into one reusable buffer, then one fwrite (json_dumpf writes
+ * token by token). */
 static int dump(FILE *out, json_t *j)
 {
-    int rc = json_dumpf(j, out, JSON_COMPACT | JSON_REAL_PRECISION(16));
+    static struct buf b; /* reused across calls; output is single-threaded */
+    buf_reset(&b);
+    int rc = json_dump_callback(j, dump_cb, &b, JSON_COMPACT | JSON_REAL_PRECISION(16));
     json_decref(j);
+    if (rc == 0 && b.n && fwrite(b.p, 1, b.n, out) != b.n)
+        rc = -1;
     return rc;
 }
 
@@ -339,13 +355,17 @@ int render_json(const struct render_ctx *r)
             fputc(',', out);
         dump(out, f);
     }
-    fputs("],\n\"messages\":[\n", out);
-    for (size_t i = 0; i < r->sel->nmsgs; i++) {
-        if (i)
-            fputs(",\n", out);
-        dump(out, message_json(r, &s->msgs[r->sel->msgs[i]], i));
+    if (r->summary_only) {
+        fprintf(out, "],\n\"messages_omitted\":%zu,\n\"calls\":[\n", r->sel->nmsgs);
+    } else {
+        fputs("],\n\"messages\":[\n", out);
+        for (size_t i = 0; i < r->sel->nmsgs; i++) {
+            if (i)
+                fputs(",\n", out);
+            dump(out, message_json(r, &s->msgs[r->sel->msgs[i]], i));
+        }
+        fputs("\n],\n\"calls\":[\n", out);
     }
-    fputs("\n],\n\"calls\":[\n", out);
     /* call.messages holds indexes into the output "messages" array */
     uint32_t *pos = xcalloc(s->nmsgs ? s->nmsgs : 1, sizeof(*pos));
     for (size_t i = 0; i < r->sel->nmsgs; i++)

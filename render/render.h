@@ -22,6 +22,7 @@ struct render_ctx {
     FILE *out;
     int color;       /* ANSI colours */
     int show_msgs;   /* text: print each message in full under its arrow */
+    int summary_only; /* json: calls and diagnostics, no per-message objects */
 };
 
 int render_text(const struct render_ctx *r);

@@ -35,7 +35,7 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_LIST };
 
 enum {
     OPT_FORMAT = 256, OPT_LIST, OPT_ALIAS, OPT_ALIAS_FILE, OPT_CALL_ID, OPT_USER, OPT_IP, OPT_METHOD, OPT_STATUS,
-    OPT_SINCE, OPT_UNTIL, OPT_COLOR, OPT_LIMIT, OPT_VERSION, OPT_SHOW_MSGS, OPT_NO_SUMMARY,
+    OPT_SINCE, OPT_UNTIL, OPT_COLOR, OPT_LIMIT, OPT_VERSION, OPT_SHOW_MSGS, OPT_NO_SUMMARY, OPT_SUMMARY_JSON,
 };
 
 static void usage(FILE *f)
@@ -55,6 +55,7 @@ static void usage(FILE *f)
             "  --format text|json    output format (default text)\n"
             "  --list                one line per call\n"
             "  -m, --show-messages   text: print every message in full under its arrow\n"
+            "  --summary             json: calls and diagnostics only, no per-message objects\n"
             "  --alias IP[:PORT]=NAME  name a lane (repeatable)\n"
             "  --alias-file FILE     aliases, one IP[:PORT]=NAME per line\n"
             "  --color auto|always|never  colours in the text ladder (default auto: tty and no NO_COLOR)\n"
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"show-messages", no_argument, NULL, 'm'},
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+        {"summary", no_argument, NULL, OPT_SUMMARY_JSON},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -115,7 +117,7 @@ int main(int argc, char **argv)
     const char *outpath = NULL;
     struct capture_opts copts = {0};
     enum fmt fmt = FMT_TEXT;
-    int color = -1, verbosity = 1, summary = 1, show_msgs = 0;
+    int color = -1, verbosity = 1, summary = 1, show_msgs = 0, summary_only = 0;
     int rc = EXIT_OK;
 
     int first = 1;
@@ -257,6 +259,9 @@ int main(int argc, char **argv)
         case OPT_NO_SUMMARY:
             summary = 0;
             break;
+        case OPT_SUMMARY_JSON:
+            summary_only = 1;
+            break;
         default:
             fprintf(stderr, "Try 'sipladder --help'.\n");
             return EXIT_USAGE;
@@ -308,7 +313,7 @@ int main(int argc, char **argv)
     select_calls(&pl.store, &flt, &sel);
     struct render_ctx r = {
         .pl = &pl, .s = &pl.store, .sel = &sel, .aliases = &aliases, .files = info, .nfiles = (int)nfiles,
-        .out = out, .color = color, .show_msgs = show_msgs,
+        .out = out, .color = color, .show_msgs = show_msgs, .summary_only = summary_only,
     };
     int wr;
     switch (fmt) {

@@ -128,17 +128,42 @@ size_t escaped_width(const uint8_t *p, size_t n)
     return escape_impl(NULL, p, n);
 }
 
-void buf_put_utf8_clean(struct buf *b, const uint8_t *p, size_t n)
+size_t utf8_valid_prefix(const uint8_t *p, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        size_t l = utf8_len(p + i, n - i, &cp);
-        if (l == 0) {
-            buf_put(b, "\xef\xbf\xbd", 3);
+    size_t i = 0;
+    while (i < n) {
+        /* fast path: 8 ASCII bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ULL)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        buf_put(b, p + i, l);
+        uint32_t cp;
+        size_t l = utf8_len(p + i, n - i, &cp);
+        if (!l)
+            return i;
         i += l;
+    }
+    return n;
+}
+
+void buf_put_utf8_clean(struct buf *b, const uint8_t *p, size_t n)
+{
+    while (n) {
+        size_t ok = utf8_valid_prefix(p, n);
+        buf_put(b, p, ok); /* one copy per valid run */
+        if (ok == n)
+            return;
+        buf_put(b, "\xef\xbf\xbd", 3);
+        p += ok + 1;
+        n -= ok + 1;
     }
 }

@@ -25,6 +25,8 @@ void buf_free(struct buf *b);
 size_t buf_put_escaped(struct buf *b, const uint8_t *p, size_t n);
 /* Display width of bytes after buf_put_escaped-style escaping. */
 size_t escaped_width(const uint8_t *p, size_t n);
+/* Length of the longest valid-UTF-8 prefix of p (== n when all valid). */
+size_t utf8_valid_prefix(const uint8_t *p, size_t n);
 /* Append bytes as valid UTF-8: invalid sequences become U+FFFD. */
 void buf_put_utf8_clean(struct buf *b, const uint8_t *p, size_t n);
 
