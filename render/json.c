@@ -123,7 +123,7 @@ static json_t *message_json(const struct render_ctx *r, const struct msg *m, siz
         json_object_set_new(o, "cseq", json_null());
     }
     json_object_set_new(o, "retransmission", json_boolean(m->retrans));
-    uint32_t cpos = m->call != NONE ? r->sel->call_pos[m->call] : NONE;
+    uint32_t cpos = m->call == NONE ? NONE : r->sel ? r->sel->call_pos[m->call] : 0;
     json_object_set_new(o, "call", cpos != NONE ? json_integer(cpos) : json_null());
     json_object_set_new(o, "dialog", m->dialog != NONE ? json_integer(m->dialog) : json_null());
     if (m->segments > 1 || m->first_frame != m->frame) {
@@ -248,6 +248,8 @@ static json_t *call_json(const struct render_ctx *r, const struct call *c, size_
         json_object_set_new(o, "final_status", json_null());
     }
     json_object_set_new(o, "released_by", c->released_by ? json_string(c->released_by == REL_CALLER ? "caller" : "callee") : json_null());
+    if (c->expired)
+        json_object_set_new(o, "expired", json_true());
     return o;
 }
 
@@ -338,6 +340,24 @@ static json_t *diagnostics_json(const struct render_ctx *r)
     return o;
 }
 
+int render_call_jsonl(const struct render_ctx *r, const struct call *c)
+{
+    json_t *cj = call_json(r, c, 0);
+    json_object_del(cj, "index");
+    json_t *ms = json_array();
+    for (size_t k = 0; k < c->nmsgs; k++)
+        json_array_append_new(ms, message_json(r, &r->s->msgs[c->msgs[k]], k));
+    json_object_set_new(cj, "messages", ms);
+    json_t *fs = json_object_get(cj, "final_status");
+    if (json_is_object(fs))
+        for (size_t k = 0; k < c->nmsgs; k++)
+            if (c->msgs[k] == c->final_msg)
+                json_object_set_new(fs, "message", json_integer((json_int_t)k));
+    int rc = dump(r->out, cj);
+    fputc('\n', r->out);
+    return rc || ferror(r->out) ? -1 : 0;
+}
+
 int render_json(const struct render_ctx *r)
 {
     FILE *out = r->out;
@@ -395,12 +415,21 @@ void render_summary(const struct render_ctx *r, FILE *f)
     const struct pipeline *pl = r->pl;
     const struct store *s = r->s;
     const struct diag *d = pl->diag;
-    fprintf(f, "sipladder: %d file%s, %llu frames, %zu SIP messages (%llu retransmissions), %zu calls",
-            r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)pl->dec.frames, s->nmsgs,
-            (unsigned long long)s->retransmissions, s->ncalls);
-    if (r->sel->ncalls != s->ncalls)
-        fprintf(f, " (%zu selected)", r->sel->ncalls);
-    fputc('\n', f);
+    if (pl->stream.on) {
+        fprintf(f, "sipladder: %d file%s, %llu frames, %llu SIP messages (%llu retransmissions), %llu calls streamed "
+                   "(%llu expired while open), %llu store rebuilds\n",
+                r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)pl->dec.frames,
+                (unsigned long long)pl->sip_candidates + pl->ss.messages + pl->sctp_messages,
+                (unsigned long long)s->retransmissions, (unsigned long long)s->calls_emitted,
+                (unsigned long long)s->calls_expired, (unsigned long long)s->rebuilds);
+    } else {
+        fprintf(f, "sipladder: %d file%s, %llu frames, %zu SIP messages (%llu retransmissions), %zu calls",
+                r->nfiles, r->nfiles == 1 ? "" : "s", (unsigned long long)pl->dec.frames, s->nmsgs,
+                (unsigned long long)s->retransmissions, s->ncalls);
+        if (r->sel->ncalls != s->ncalls)
+            fprintf(f, " (%zu selected)", r->sel->ncalls);
+        fputc('\n', f);
+    }
     int any = 0;
     for (unsigned k = 1; k < SIP_ANOM__COUNT; k++)
         if (s->anom_by_kind[k])

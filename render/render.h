@@ -26,6 +26,11 @@ struct render_ctx {
 };
 
 int render_text(const struct render_ctx *r);
+/* One call on its own (streaming): a text ladder, or one JSON object on one
+ * line: the call's fields plus "messages" holding the message objects
+ * themselves (indexes are local to the object).  r->sel is not used. */
+int render_call_text(const struct render_ctx *r, const struct call *c, uint64_t seq);
+int render_call_jsonl(const struct render_ctx *r, const struct call *c);
 int render_json(const struct render_ctx *r);
 int render_list(const struct render_ctx *r);
 /* End-of-run summary (stderr). */

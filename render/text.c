@@ -126,7 +126,10 @@ static void print_call_header(const struct render_ctx *r, struct buf *b, const s
                               size_t total)
 {
     const struct store *s = r->s;
-    buf_printf(b, "%s=== Call %zu/%zu: ", r->color ? C_BOLD : "", pos + 1, total);
+    if (total)
+        buf_printf(b, "%s=== Call %zu/%zu: ", r->color ? C_BOLD : "", pos + 1, total);
+    else
+        buf_printf(b, "%s=== Call %zu: ", r->color ? C_BOLD : "", pos + 1);
     buf_put_escaped(b, c->call_id, c->call_id_len);
     buf_printf(b, " ===%s\n", r->color ? C_RESET : "");
     struct buf t = {0};
@@ -140,7 +143,8 @@ static void print_call_header(const struct render_ctx *r, struct buf *b, const s
     buf_free(&t);
     buf_printf(b, "\n  State: %s", call_state_name((enum call_state)c->state));
     if (c->state == CALL_NOT_FINISHED)
-        buf_printf(b, " (%s when the capture ended)", call_state_name((enum call_state)c->progress));
+        buf_printf(b, " (%s when %s)", call_state_name((enum call_state)c->progress),
+                   c->expired ? "it went idle (expired)" : "the capture ended");
     if (c->final_msg != NONE) {
         struct buf l = {0};
         msg_label(&l, &s->msgs[c->final_msg]);
@@ -397,6 +401,21 @@ int render_text(const struct render_ctx *r)
     if (!r->sel->ncalls && !nun)
         buf_puts(&b, "No SIP messages found.\n");
     fwrite(b.p ? b.p : "", 1, b.n, r->out);
+    buf_free(&b);
+    return ferror(r->out) ? -1 : 0;
+}
+
+int render_call_text(const struct render_ctx *r, const struct call *c, uint64_t seq)
+{
+    struct buf b = {0};
+    print_call_header(r, &b, c, (size_t)seq, 0);
+    buf_putc(&b, '\n');
+    struct ladder L;
+    ladder_build(&L, r->s, c->msgs, c->nmsgs, r->aliases);
+    print_ladder(r, &b, &L);
+    ladder_free(&L);
+    buf_putc(&b, '\n');
+    fwrite(b.p, 1, b.n, r->out);
     buf_free(&b);
     return ferror(r->out) ? -1 : 0;
 }

@@ -36,6 +36,7 @@ enum fmt { FMT_TEXT, FMT_JSON, FMT_LIST };
 enum {
     OPT_FORMAT = 256, OPT_LIST, OPT_ALIAS, OPT_ALIAS_FILE, OPT_CALL_ID, OPT_USER, OPT_IP, OPT_METHOD, OPT_STATUS,
     OPT_SINCE, OPT_UNTIL, OPT_COLOR, OPT_LIMIT, OPT_VERSION, OPT_SHOW_MSGS, OPT_NO_SUMMARY, OPT_SUMMARY_JSON,
+    OPT_STREAM, OPT_LINGER, OPT_IDLE,
 };
 
 static void usage(FILE *f)
@@ -56,6 +57,10 @@ static void usage(FILE *f)
             "  --list                one line per call\n"
             "  -m, --show-messages   text: print every message in full under its arrow\n"
             "  --summary             json: calls and diagnostics only, no per-message objects\n"
+            "  --stream              emit each call as soon as it is finished and free it (text ladder, or\n"
+            "                        with --format json one JSON object per line); memory stays flat\n"
+            "  --linger S            --stream: quiet seconds after a final state before a call is emitted (5)\n"
+            "  --idle-timeout S      --stream: an open call quiet this long is emitted as expired (3600)\n"
             "  --alias IP[:PORT]=NAME  name a lane (repeatable)\n"
             "  --alias-file FILE     aliases, one IP[:PORT]=NAME per line\n"
             "  --color auto|always|never  colours in the text ladder (default auto: tty and no NO_COLOR)\n"
@@ -74,6 +79,27 @@ static void usage(FILE *f)
             "  -h, --help            this help;  --version  the version\n"
             "\n"
             "Exit status: 0 ok, 1 usage error, 2 an input could not be read (fully) or output failed.\n");
+}
+
+/* --stream: each finished call is rendered as soon as the store emits it. */
+struct stream_out {
+    struct render_ctx *r;
+    const struct filter *flt;
+    enum fmt fmt;
+    uint64_t n;
+    int werr;
+};
+
+static void emit_call(void *ctx, const struct store *s, const struct call *c)
+{
+    struct stream_out *so = ctx;
+    if (!select_call_matches(s, c, so->flt))
+        return;
+    so->r->s = s;
+    int rc = so->fmt == FMT_JSON ? render_call_jsonl(so->r, c) : render_call_text(so->r, c, so->n);
+    so->n++;
+    if (rc)
+        so->werr = 1;
 }
 
 static const char **push_str(const char **v, size_t *n, size_t *cap, const char *s)
@@ -104,6 +130,9 @@ int main(int argc, char **argv)
         {"show-messages", no_argument, NULL, 'm'},
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
         {"summary", no_argument, NULL, OPT_SUMMARY_JSON},
+        {"stream", no_argument, NULL, OPT_STREAM},
+        {"linger", required_argument, NULL, OPT_LINGER},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -117,7 +146,8 @@ int main(int argc, char **argv)
     const char *outpath = NULL;
     struct capture_opts copts = {0};
     enum fmt fmt = FMT_TEXT;
-    int color = -1, verbosity = 1, summary = 1, show_msgs = 0, summary_only = 0;
+    int color = -1, verbosity = 1, summary = 1, show_msgs = 0, summary_only = 0, stream = 0;
+    double linger_s = 5, idle_s = 3600;
     int rc = EXIT_OK;
 
     int first = 1;
@@ -262,6 +292,23 @@ int main(int argc, char **argv)
         case OPT_SUMMARY_JSON:
             summary_only = 1;
             break;
+        case OPT_STREAM:
+            stream = 1;
+            break;
+        case OPT_LINGER:
+        case OPT_IDLE: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || v < 0 || v > 1e7 || (*end && strcmp(end, "s") != 0)) {
+                fprintf(stderr, "sipladder: --%s wants seconds, e.g. 5 or 2.5s\n", c == OPT_LINGER ? "linger" : "idle-timeout");
+                return EXIT_USAGE;
+            }
+            if (c == OPT_LINGER)
+                linger_s = v;
+            else
+                idle_s = v;
+            break;
+        }
         default:
             fprintf(stderr, "Try 'sipladder --help'.\n");
             return EXIT_USAGE;
@@ -300,6 +347,20 @@ int main(int argc, char **argv)
     struct pipeline pl;
     pipeline_init(&pl, &lim, &diag);
     struct capture_file_info *info = xcalloc(nfiles, sizeof(*info));
+    struct selection sel;
+    memset(&sel, 0, sizeof sel);
+    struct render_ctx r = {
+        .pl = &pl, .s = &pl.store, .sel = NULL, .aliases = &aliases, .files = info, .nfiles = (int)nfiles,
+        .out = out, .color = color, .show_msgs = show_msgs, .summary_only = summary_only,
+    };
+    struct stream_out so = {.r = &r, .flt = &flt, .fmt = fmt};
+    if (stream) {
+        pl.stream.on = 1;
+        pl.stream.linger_ns = (int64_t)(linger_s * 1e9);
+        pl.stream.idle_ns = (int64_t)(idle_s * 1e9);
+        pl.stream.emit = emit_call;
+        pl.stream.ctx = &so;
+    }
     struct capture_input *inputs = xcalloc(nfiles, sizeof(*inputs));
     for (size_t i = 0; i < nfiles; i++)
         inputs[i].name = files[i];
@@ -309,14 +370,14 @@ int main(int argc, char **argv)
         rc = EXIT_INPUT;
     pipeline_finish(&pl);
 
-    struct selection sel;
-    select_calls(&pl.store, &flt, &sel);
-    struct render_ctx r = {
-        .pl = &pl, .s = &pl.store, .sel = &sel, .aliases = &aliases, .files = info, .nfiles = (int)nfiles,
-        .out = out, .color = color, .show_msgs = show_msgs, .summary_only = summary_only,
-    };
-    int wr;
-    switch (fmt) {
+    if (!stream) /* streamed calls were rendered as they finished */
+        select_calls(&pl.store, &flt, &sel);
+    r.s = &pl.store;
+    r.sel = &sel;
+    int wr = so.werr ? -1 : 0;
+    switch (stream ? -1 : (int)fmt) {
+    case -1:
+        break;
     case FMT_JSON:
         wr = render_json(&r);
         break;

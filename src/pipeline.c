@@ -190,6 +190,12 @@ void pipeline_frame(void *ctx, const struct frame *f)
 {
     struct pipeline *pl = ctx;
     decode_frame(&pl->dec, f);
+    if (pl->stream.on && f->ts >= pl->stream.next_sweep) {
+        /* once a second of capture time */
+        if (pl->stream.next_sweep)
+            store_sweep(&pl->store, f->ts, pl->stream.linger_ns, pl->stream.idle_ns, pl->stream.emit, pl->stream.ctx);
+        pl->stream.next_sweep = f->ts + 1000000000LL;
+    }
 }
 
 void pipeline_finish(struct pipeline *pl)
@@ -200,5 +206,8 @@ void pipeline_finish(struct pipeline *pl)
         if (pl->sctp_parts[i].used)
             diag_report(pl->diag, DIAG_SCTP, "SCTP user message of %zu bytes still incomplete at the end of the capture",
                         pl->sctp_parts[i].n);
-    store_finish(&pl->store);
+    if (pl->stream.on)
+        store_flush_all(&pl->store, pl->stream.emit, pl->stream.ctx);
+    else
+        store_finish(&pl->store);
 }

@@ -14,12 +14,23 @@
 #include "src/store.h"
 #include "src/tcp.h"
 
+/* Streaming: finished calls are emitted during the run and freed (see
+ * store_sweep); set before the first frame. */
+struct pipeline_stream {
+    int on;
+    int64_t linger_ns, idle_ns;  /* see store_sweep() */
+    int64_t next_sweep;          /* capture time of the next sweep */
+    void (*emit)(void *ctx, const struct store *s, const struct call *c);
+    void *ctx;
+};
+
 struct pipeline {
     struct decoder dec;
     struct store store;
     struct tcp_table tcp;
     struct sipstream ss;
     struct diag *diag;
+    struct pipeline_stream stream;
     uint64_t udp_payloads, sip_candidates;
     uint64_t hep_packets, sctp_messages, sctp_chunks_bad;
     /* SCTP DATA fragments being reassembled: key -> index */
@@ -38,7 +49,7 @@ void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *d
 void pipeline_fini(struct pipeline *pl);
 /* Feed one captured frame. */
 void pipeline_frame(void *pl, const struct frame *f);
-/* End of input. */
+/* End of input.  In streaming mode every call still open is emitted. */
 void pipeline_finish(struct pipeline *pl);
 
 #endif

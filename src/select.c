@@ -125,6 +125,11 @@ static int call_selected(const struct store *s, const struct call *c, const stru
     return !(need_user || need_ip || need_m || need_st);
 }
 
+int select_call_matches(const struct store *s, const struct call *c, const struct filter *f)
+{
+    return !f->active || call_selected(s, c, f);
+}
+
 void select_calls(const struct store *s, const struct filter *f, struct selection *sel)
 {
     memset(sel, 0, sizeof(*sel));

@@ -39,6 +39,8 @@ void filter_free(struct filter *f);
  * "YYYY-MM-DD[ T]HH:MM:SS[.frac]" in UTC.  Returns 0 on success. */
 int filter_parse_time(const char *s, int64_t *ns);
 void select_calls(const struct store *s, const struct filter *f, struct selection *sel);
+/* Does one call pass the filter?  (1 when the filter is not active.) */
+int select_call_matches(const struct store *s, const struct call *c, const struct filter *f);
 void selection_free(struct selection *sel);
 
 #endif

@@ -186,6 +186,8 @@ static uint32_t call_get(struct store *s, struct slice cid, uint32_t msg_idx)
     if (hmap_get(&s->call_by_id, cid.p, cid.n, &ci))
         return ci;
     if (s->ncalls >= s->lim->max_calls) {
+        if (s->replay)
+            return NONE;
         diag_limit(s->diag, "calls", "limit calls=%u reached: message not correlated into a call",
                    s->lim->max_calls);
         return NONE;
@@ -535,6 +537,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     int rc = sip_parse(p, n, &opts, &sm, s->scratch, s->lim->max_headers);
 
     if (s->nmsgs >= s->lim->max_msgs || s->store_bytes >= s->lim->max_store_bytes) {
+        if (s->replay)
+            return NONE;
         s->dropped_msgs++;
         diag_limit(s->diag, s->nmsgs >= s->lim->max_msgs ? "messages" : "store-bytes",
                    "SIP message not kept: limit %s reached",
@@ -547,7 +551,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     size_t keep = mlen;
     if (keep > s->lim->max_msg_bytes) {
         keep = s->lim->max_msg_bytes;
-        diag_limit(s->diag, "message-bytes", "SIP message of %zu bytes cut to %u bytes (limit message-bytes)",
+        if (!s->replay)
+            diag_limit(s->diag, "message-bytes", "SIP message of %zu bytes cut to %u bytes (limit message-bytes)",
                    mlen, s->lim->max_msg_bytes);
     }
     s->msgs = xgrow(s->msgs, &s->cap_msgs, s->nmsgs + 1, sizeof(*s->msgs));
@@ -572,6 +577,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     s->store_bytes += keep;
 
     if (rc != SIP_OK) {
+        if (s->replay)
+            return idx;
         s->sip_bad++;
         m->anom_total = sm.anom_total;
         m->anom_mask = sm.anom_mask;
@@ -591,7 +598,7 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     m->status = sm.status;
     m->anom_total = sm.anom_total;
     m->anom_mask = sm.anom_mask;
-    if (sm.anom_total) {
+    if (sm.anom_total && !s->replay) {
         s->sip_anomalous++;
         for (unsigned k = 0; k < SIP_ANOM__COUNT; k++)
             if (sm.anom_mask & (1ULL << k))
@@ -636,6 +643,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     }
     m->correlatable = sip_msg_correlatable(&sm) && cseq_ok && cid.n > 0;
     if (!m->correlatable) {
+        if (s->replay)
+            return idx;
         s->sip_uncorrelated++;
         diag_report(s->diag, DIAG_SIP_UNCORRELATED,
                     "SIP message without a usable Call-ID, From, To or CSeq: shown but not correlated");
@@ -655,7 +664,7 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     if (!rseq.p)
         rseq = (struct slice){(const uint8_t *)"", 0};
     m->retrans = (uint8_t)is_retrans(s, m, sip_span_slice(p, sm.start), ttag, rseq);
-    if (m->retrans)
+    if (m->retrans && !s->replay)
         s->retransmissions++;
 
     uint32_t di = dialog_get(s, ci, ftag, ttag, t, m->is_request, m->status, idx);
@@ -671,6 +680,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
             }
     }
     call_update(s, c, m, d);
+    if (m->ts > c->last_ts)
+        c->last_ts = m->ts;
     return idx;
 }
 
@@ -684,5 +695,98 @@ void store_finish(struct store *s)
         } else {
             c->progress = c->answer_msg != NONE ? CALL_IN_CALL : c->ring_msg != NONE ? CALL_RINGING : CALL_CALLING;
         }
+    }
+}
+
+/* ---- streaming ------------------------------------------------------- */
+
+static int call_is_final(const struct call *c)
+{
+    return !state_is_live(c->state) && c->state != CALL_NOT_FINISHED;
+}
+
+void store_rebuild(struct store *s)
+{
+    struct store n;
+    store_init(&n, s->lim, s->diag);
+    n.replay = 1;
+    struct sip_hdr *none = NULL;
+    (void)none;
+    for (size_t i = 0; i < s->nmsgs; i++) {
+        struct msg *m = &s->msgs[i];
+        if (m->call == NONE || s->calls[m->call].flushed)
+            continue;
+        struct frame f = {.file = m->file, .no = m->frame, .ts = m->ts};
+        struct pkt k = {0};
+        k.frame = &f;
+        k.src = m->src;
+        k.dst = m->dst;
+        k.transport = m->transport;
+        k.flags = m->pkt_flags;
+        k.payload = m->buf;
+        k.len = m->len;
+        k.wire_len = m->orig_len;
+        k.first_frame = m->first_frame;
+        k.segments = m->segments;
+        k.gap_bytes = m->gap_bytes;
+        store_add_sip(&n, &k, m->buf, m->len);
+    }
+    /* counters are cumulative over the whole run */
+    n.sip_bad = s->sip_bad;
+    n.sip_uncorrelated = s->sip_uncorrelated;
+    n.sip_anomalous = s->sip_anomalous;
+    n.retransmissions = s->retransmissions;
+    memcpy(n.anom_by_kind, s->anom_by_kind, sizeof n.anom_by_kind);
+    n.dropped_msgs = s->dropped_msgs;
+    n.calls_emitted = s->calls_emitted;
+    n.calls_expired = s->calls_expired;
+    n.rebuilds = s->rebuilds + 1;
+    n.uncorrelated_dropped = s->uncorrelated_dropped;
+    for (size_t i = 0; i < s->nmsgs; i++)
+        if (s->msgs[i].call == NONE)
+            n.uncorrelated_dropped++;
+    n.replay = 0;
+    store_fini(s);
+    *s = n;
+}
+
+void store_sweep(struct store *s, int64_t now, int64_t linger_ns, int64_t idle_ns,
+                 void (*emit)(void *ctx, const struct store *s, const struct call *c), void *ctx)
+{
+    for (size_t i = 0; i < s->ncalls; i++) {
+        struct call *c = &s->calls[i];
+        if (c->flushed)
+            continue;
+        int64_t quiet = now - c->last_ts;
+        if (call_is_final(c) ? quiet < linger_ns : quiet < idle_ns)
+            continue;
+        if (!call_is_final(c)) {
+            c->progress = c->state;
+            c->state = CALL_NOT_FINISHED;
+            c->expired = 1;
+            s->calls_expired++;
+        }
+        emit(ctx, s, c);
+        c->flushed = 1;
+        s->calls_emitted++;
+        s->flushed_msgs += c->nmsgs;
+    }
+    /* rebuild when emitted calls hold most of the memory */
+    if (s->flushed_msgs > 4096 && s->flushed_msgs * 2 > s->nmsgs)
+        store_rebuild(s);
+}
+
+void store_flush_all(struct store *s, void (*emit)(void *ctx, const struct store *s, const struct call *c),
+                     void *ctx)
+{
+    store_finish(s);
+    for (size_t i = 0; i < s->ncalls; i++) {
+        struct call *c = &s->calls[i];
+        if (c->flushed)
+            continue;
+        emit(ctx, s, c);
+        c->flushed = 1;
+        s->calls_emitted++;
+        s->flushed_msgs += c->nmsgs;
     }
 }

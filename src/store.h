@@ -117,6 +117,9 @@ struct call {
     uint32_t cur_invite_txn; /* latest initial INVITE transaction (auth retries replace it) */
     uint16_t final_status;
     struct endpoint caller; /* source of the initial request */
+    int64_t last_ts;        /* time of the latest message */
+    uint8_t flushed;        /* streaming: emitted, dropped at the next rebuild */
+    uint8_t expired;        /* streaming: emitted because it went idle before a final state */
 };
 
 struct store {
@@ -136,6 +139,10 @@ struct store {
     struct diag *diag;
     struct sip_hdr *scratch; /* header index for parsing, lim->max_headers entries */
     uint8_t *kbuf; size_t kcap, klen; /* key builder */
+    int replay;               /* store_rebuild(): re-adding, do not count or report again */
+    /* streaming */
+    uint64_t calls_emitted, calls_expired, rebuilds, uncorrelated_dropped;
+    size_t flushed_msgs;      /* messages belonging to flushed calls */
 };
 
 void store_init(struct store *s, const struct limits *lim, struct diag *diag);
@@ -151,6 +158,28 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
 
 /* Finish: compute call states for the end of the capture. */
 void store_finish(struct store *s);
+
+/*
+ * Streaming (live capture, --stream): emit calls that are done and free
+ * them, so memory depends on the number of open calls, not on the length
+ * of the capture.
+ *
+ * store_sweep() calls emit() for every call that is in a final state and
+ * has been quiet for `linger_ns` (late retransmissions and BYE responses
+ * still land in it), and for every open call quiet for `idle_ns` (marked
+ * expired, state not_finished).  Emitted calls are flagged `flushed`; when
+ * they hold most of the stored messages the store rebuilds itself from
+ * the calls still open (re-correlating their stored bytes, deterministic),
+ * and drops uncorrelated messages older than `linger_ns`.  Store indexes
+ * change at a rebuild: keep none across store_sweep() calls.
+ */
+void store_sweep(struct store *s, int64_t now, int64_t linger_ns, int64_t idle_ns,
+                 void (*emit)(void *ctx, const struct store *s, const struct call *c), void *ctx);
+/* Emit every call not yet emitted (end of input or stop), then rebuild. */
+void store_flush_all(struct store *s, void (*emit)(void *ctx, const struct store *s, const struct call *c),
+                     void *ctx);
+/* Rebuild from the calls not flushed. */
+void store_rebuild(struct store *s);
 
 const char *call_state_name(enum call_state st);
 const char *transport_name(enum transport t);

@@ -260,8 +260,67 @@ static void regressions(void)
     store_fini(&s);
 }
 
+/* Streaming: sweep + rebuild emit every call once, with the states a
+ * batch run computes, and keep the store small. */
+static int emitted_states[CALL__STATE_COUNT];
+static size_t emitted;
+
+static void collect(void *ctx, const struct store *st, const struct call *c)
+{
+    (void)ctx;
+    (void)st;
+    emitted_states[c->state]++;
+    emitted++;
+}
+
+static void feed_load(struct store *s, int ncalls, int sweep)
+{
+    char cid[32];
+    size_t max_msgs = 0;
+    for (int i = 0; i < ncalls; i++) {
+        int64_t t = (int64_t)i * 100; /* 10 calls/s, ms */
+        snprintf(cid, sizeof cid, "load-%d", i);
+        int busy = i % 3 == 0;
+        feed(s, &A, &B, t, "INVITE sip:b SIP/2.0\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%d\n"
+             "From: <sip:a@a>;tag=f%d\nTo: <sip:b@b>\nCall-ID: %s\nCSeq: 1 INVITE\nContent-Length: 0\n\n", i, i, cid);
+        feed(s, &B, &A, t + 50, "SIP/2.0 %s\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%d\n"
+             "From: <sip:a@a>;tag=f%d\nTo: <sip:b@b>;tag=t%d\nCall-ID: %s\nCSeq: 1 INVITE\nContent-Length: 0\n\n",
+             busy ? "486 Busy Here" : "180 Ringing", i, i, i, cid);
+        if (sweep && i % 10 == 0)
+            store_sweep(s, 1700000000LL * 1000000000LL + t * 1000000LL, 2000000000LL, 60000000000LL, collect, NULL);
+        if (s->nmsgs > max_msgs)
+            max_msgs = s->nmsgs;
+    }
+    if (sweep)
+        ok(max_msgs < 20000, "streaming: the store stays small (peak %zu messages for %d calls)", max_msgs, ncalls);
+}
+
+static void streaming(void)
+{
+    struct limits lim = LIMITS_DEFAULT_INIT;
+    struct diag d;
+    diag_init(&d, 0);
+    struct store b, s;
+    store_init(&b, &lim, &d);
+    feed_load(&b, 20000, 0);
+    store_finish(&b);
+    int batch_states[CALL__STATE_COUNT] = {0};
+    for (size_t i = 0; i < b.ncalls; i++)
+        batch_states[b.calls[i].state]++;
+    store_init(&s, &lim, &d);
+    feed_load(&s, 20000, 1);
+    store_flush_all(&s, collect, NULL);
+    is_int(emitted, 20000, "streaming: every call emitted once");
+    ok(memcmp(batch_states, emitted_states, sizeof batch_states) == 0, "streaming: same states as batch");
+    ok(s.rebuilds > 0, "streaming: the store rebuilt itself (%llu times)", (unsigned long long)s.rebuilds);
+    is_int(s.calls_emitted, 20000, "streaming: emitted counter");
+    store_fini(&b);
+    store_fini(&s);
+}
+
 int main(void)
 {
+    streaming();
     regressions();
     basic_call();
     forked();
