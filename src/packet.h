@@ -32,6 +32,7 @@ enum transport {
 struct frame {
     uint32_t file;      /* index of the input file */
     uint64_t no;        /* 1-based frame number within its file */
+    uint64_t seq;       /* 1-based position in the merged input (capture order) */
     int64_t ts;         /* capture time, ns since the epoch */
     uint32_t caplen, len;
     int dlt;            /* link type of this frame's interface */

@@ -189,7 +189,10 @@ void pipeline_fini(struct pipeline *pl)
 void pipeline_frame(void *ctx, const struct frame *f)
 {
     struct pipeline *pl = ctx;
-    decode_frame(&pl->dec, f);
+    struct frame g = *f; /* numbered in merged capture order */
+    g.seq = ++pl->frame_seq;
+    pl->store.now_seq = g.seq;
+    decode_frame(&pl->dec, &g);
     if (pl->stream.on && f->ts >= pl->stream.next_sweep) {
         /* once a second of capture time */
         if (pl->stream.next_sweep)

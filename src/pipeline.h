@@ -32,6 +32,7 @@ struct pipeline {
     struct diag *diag;
     struct pipeline_stream stream;
     uint64_t udp_payloads, sip_candidates;
+    uint64_t frame_seq;
     uint64_t hep_packets, sctp_messages, sctp_chunks_bad;
     /* SCTP DATA fragments being reassembled: key -> index */
     struct hmap sctp_by_key;

@@ -148,6 +148,16 @@ void select_calls(const struct store *s, const struct filter *f, struct selectio
         if (m->call != NONE ? sel->call_pos[m->call] != NONE : !f->active)
             sel->msgs[sel->nmsgs++] = (uint32_t)i;
     }
+    if (s->unordered) /* capture order: insertion sort, nearly sorted already */
+        for (size_t i = 1; i < sel->nmsgs; i++) {
+            uint32_t v = sel->msgs[i];
+            size_t j = i;
+            while (j > 0 && store_msg_before(s, v, sel->msgs[j - 1])) {
+                sel->msgs[j] = sel->msgs[j - 1];
+                j--;
+            }
+            sel->msgs[j] = v;
+        }
 }
 
 void selection_free(struct selection *sel)

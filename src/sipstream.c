@@ -29,6 +29,7 @@ struct sstate {
     size_t off, n, cap;
     uint64_t base;         /* stream offset of p[0] */
     uint64_t seen;         /* bytes seen while M_UNKNOWN */
+    uint64_t unknown_skipped; /* bytes dropped while M_UNKNOWN, reported if the stream turns out SIP */
     struct bound *b;       /* segment boundaries of pending data */
     size_t nb, capb;
     struct frame last;     /* the latest segment's frame (data not kept) */
@@ -318,13 +319,7 @@ static void frame_messages(struct sipstream *ss, struct tcp_stream *st, struct s
                 if (only_crlf) {
                     ss->keepalives++;
                 } else if (s->mode == M_UNKNOWN) {
-                    if (at < n) { /* the stream turns out to be SIP: say what was skipped */
-                        char a[80], b[80];
-                        ss->junk_bytes += skip;
-                        diag_report(ss->diag, DIAG_TCP_JUNK,
-                                    "TCP %s -> %s: %zu bytes before the first SIP start line skipped (capture began mid-stream?)",
-                                    endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), skip);
-                    }
+                    s->unknown_skipped += skip;
                 } else {
                     char a[80], b[80];
                     ss->junk_bytes += skip;
@@ -337,6 +332,16 @@ static void frame_messages(struct sipstream *ss, struct tcp_stream *st, struct s
             if (at == n)
                 return;
             s->resync = 0;
+            if (s->mode == M_UNKNOWN && s->unknown_skipped) {
+                /* the stream turns out to be SIP: say what was skipped before it */
+                char a[80], b[80];
+                ss->junk_bytes += s->unknown_skipped;
+                diag_report(ss->diag, DIAG_TCP_JUNK,
+                            "TCP %s -> %s: %llu bytes before the first SIP start line skipped (capture began mid-stream?)",
+                            endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b),
+                            (unsigned long long)s->unknown_skipped);
+                s->unknown_skipped = 0;
+            }
             s->mode = M_SIP;
             continue;
         }

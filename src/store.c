@@ -562,6 +562,9 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     m->index = idx;
     m->file = pkt->frame->file;
     m->frame = pkt->frame->no;
+    m->fseq = pkt->frame->seq ? pkt->frame->seq : s->now_seq;
+    if (idx && m->fseq < s->msgs[idx - 1].fseq)
+        s->unordered = 1;
     m->first_frame = pkt->first_frame ? pkt->first_frame : m->frame;
     m->segments = pkt->segments ? pkt->segments : 1;
     m->gap_bytes = pkt->gap_bytes;
@@ -685,8 +688,34 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     return idx;
 }
 
+int store_msg_before(const struct store *s, uint32_t a, uint32_t b)
+{
+    const struct msg *x = &s->msgs[a], *y = &s->msgs[b];
+    return x->fseq != y->fseq ? x->fseq < y->fseq : a < b;
+}
+
+void store_order_call(struct store *s, struct call *c)
+{
+    if (!s->unordered)
+        return;
+    /* insertion sort: lists are short and almost sorted */
+    for (size_t i = 1; i < c->nmsgs; i++) {
+        uint32_t v = c->msgs[i];
+        size_t j = i;
+        while (j > 0 && store_msg_before(s, v, c->msgs[j - 1])) {
+            c->msgs[j] = c->msgs[j - 1];
+            j--;
+        }
+        c->msgs[j] = v;
+    }
+    if (c->nmsgs)
+        c->first_msg = c->msgs[0];
+}
+
 void store_finish(struct store *s)
 {
+    for (size_t i = 0; i < s->ncalls; i++)
+        store_order_call(s, &s->calls[i]);
     for (size_t i = 0; i < s->ncalls; i++) {
         struct call *c = &s->calls[i];
         if (state_is_live(c->state)) {
@@ -716,7 +745,7 @@ void store_rebuild(struct store *s)
         struct msg *m = &s->msgs[i];
         if (m->call == NONE || s->calls[m->call].flushed)
             continue;
-        struct frame f = {.file = m->file, .no = m->frame, .ts = m->ts};
+        struct frame f = {.file = m->file, .no = m->frame, .seq = m->fseq, .ts = m->ts};
         struct pkt k = {0};
         k.frame = &f;
         k.src = m->src;
@@ -766,6 +795,7 @@ void store_sweep(struct store *s, int64_t now, int64_t linger_ns, int64_t idle_n
             c->expired = 1;
             s->calls_expired++;
         }
+        store_order_call(s, c);
         emit(ctx, s, c);
         c->flushed = 1;
         s->calls_emitted++;

@@ -35,6 +35,7 @@ struct msg {
     uint32_t index;
     uint32_t file;
     uint64_t frame;
+    uint64_t fseq;            /* capture-order position of that frame (sort key) */
     int64_t ts;               /* ns since the epoch */
     struct endpoint src, dst;
     uint8_t transport;        /* enum transport */
@@ -140,6 +141,8 @@ struct store {
     struct sip_hdr *scratch; /* header index for parsing, lim->max_headers entries */
     uint8_t *kbuf; size_t kcap, klen; /* key builder */
     int replay;               /* store_rebuild(): re-adding, do not count or report again */
+    uint64_t now_seq;         /* capture-order position of the frame being decoded */
+    uint8_t unordered;        /* a message was stored after a later one (held TCP data) */
     /* streaming */
     uint64_t calls_emitted, calls_expired, rebuilds, uncorrelated_dropped;
     size_t flushed_msgs;      /* messages belonging to flushed calls */
@@ -183,6 +186,12 @@ void store_rebuild(struct store *s);
 
 const char *call_state_name(enum call_state st);
 const char *transport_name(enum transport t);
+
+/* Put a call's message list in capture order (messages released late by
+ * TCP reassembly are stored after later ones).  Cheap when already sorted. */
+void store_order_call(struct store *s, struct call *c);
+/* Compare two message indexes by capture order. */
+int store_msg_before(const struct store *s, uint32_t a, uint32_t b);
 
 /* Re-parse a stored message (hdrs: caller array).  Returns the sip_parse rc. */
 int msg_parse(const struct msg *m, struct sip_msg *sm, struct sip_hdr *hdrs, size_t max_hdrs);

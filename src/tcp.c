@@ -91,8 +91,11 @@ static void deliver(struct tcp_table *t, struct tcp_stream *st, const uint8_t *p
     t->sink->data(t->ctx, st, p, n, fr);
 }
 
-/* Deliver waiting segments that are now contiguous. */
-static void drain(struct tcp_table *t, struct tcp_stream *st)
+/* Deliver waiting segments that are now contiguous.  `cur` is the frame
+ * whose arrival made them contiguous: they are delivered as of that frame
+ * (as tshark reports a reassembled PDU); NULL (end of input) keeps each
+ * segment's own frame. */
+static void drain(struct tcp_table *t, struct tcp_stream *st, const struct frame *cur)
 {
     while (st->ooo && seq_diff(st->ooo->seq, st->next_seq) <= 0) {
         struct tcp_seg *sg = st->ooo;
@@ -101,7 +104,7 @@ static void drain(struct tcp_table *t, struct tcp_stream *st)
         t->total_bytes -= sg->len;
         int32_t skip = seq_diff(st->next_seq, sg->seq);
         if ((uint32_t)skip < sg->len)
-            deliver(t, st, sg->data + skip, sg->len - (uint32_t)skip, &sg->fr);
+            deliver(t, st, sg->data + skip, sg->len - (uint32_t)skip, cur ? cur : &sg->fr);
         else
             t->retrans_bytes += sg->len;
         free(sg);
@@ -109,7 +112,7 @@ static void drain(struct tcp_table *t, struct tcp_stream *st)
 }
 
 /* Declare the hole before the first waiting segment lost, then go on. */
-static void declare_gap(struct tcp_table *t, struct tcp_stream *st, const char *why)
+static void declare_gap(struct tcp_table *t, struct tcp_stream *st, const char *why, const struct frame *cur)
 {
     if (!st->ooo)
         return;
@@ -122,31 +125,68 @@ static void declare_gap(struct tcp_table *t, struct tcp_stream *st, const char *
                 endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), len,
                 (unsigned long long)st->delivered, (unsigned long long)(st->delivered + len),
                 (unsigned long long)st->ooo->fr.no, why);
-    t->sink->gap(t->ctx, st, st->next_seq, len, &st->ooo->fr);
+    t->sink->gap(t->ctx, st, st->next_seq, len, cur ? cur : &st->ooo->fr);
     st->delivered += len;
     st->next_seq = st->ooo->seq;
-    drain(t, st);
+    drain(t, st, cur);
 }
 
 /* Start delivering a held (unsynchronised) stream from its lowest byte. */
-static void sync_now(struct tcp_table *t, struct tcp_stream *st)
+/* Start delivering a held stream from its lowest byte.  Each segment of
+ * the contiguous run is delivered as of the latest frame among it and the
+ * segments before it: the moment that part of the stream was complete. */
+static void sync_now(struct tcp_table *t, struct tcp_stream *st, const struct frame *cur)
 {
+    (void)cur;
     st->synced = 1;
     if (st->ooo)
         st->next_seq = st->ooo->seq;
-    drain(t, st);
+    st->sync_seq = st->next_seq;
+    struct frame avail = {0};
+    while (st->ooo && seq_diff(st->ooo->seq, st->next_seq) <= 0) {
+        struct tcp_seg *sg = st->ooo;
+        st->ooo = sg->next;
+        st->ooo_bytes -= sg->len;
+        t->total_bytes -= sg->len;
+        if (sg->fr.seq >= avail.seq)
+            avail = sg->fr;
+        int32_t skip = seq_diff(st->next_seq, sg->seq);
+        if ((uint32_t)skip < sg->len)
+            deliver(t, st, sg->data + skip, sg->len - (uint32_t)skip, &avail);
+        else
+            t->retrans_bytes += sg->len;
+        free(sg);
+    }
+}
+
+/* Held streams whose hold has lasted TCP_HOLD_NS of capture time start
+ * delivering (a quiet connection must not keep a message back). */
+static void hold_timeouts(struct tcp_table *t, int64_t now)
+{
+    size_t keep = 0;
+    for (size_t k = 0; k < t->nheld; k++) {
+        uint32_t i = t->held_list[k];
+        struct tcp_stream *st = &t->v[i];
+        if (i >= t->n || !st->in_use || st->synced)
+            continue; /* stale entry */
+        if (now - st->hold_since >= TCP_HOLD_NS)
+            sync_now(t, st, NULL); /* quiet: each segment as of its own frame */
+        else
+            t->held_list[keep++] = i;
+    }
+    t->nheld = keep;
 }
 
 static void stream_free(struct tcp_table *t, uint32_t i, enum tcp_close_reason why)
 {
     struct tcp_stream *st = &t->v[i];
     if (!st->synced)
-        sync_now(t, st);
+        sync_now(t, st, NULL);
     while (st->ooo)
         declare_gap(t, st, why == TCP_CLOSE_END ? "capture ended before it arrived"
                            : why == TCP_CLOSE_EVICT ? "stream evicted (tcp-flows limit)"
                            : why == TCP_CLOSE_IDLE ? "never arrived (stream idle)"
-                           : "never arrived before the stream closed");
+                           : "never arrived before the stream closed", NULL);
     t->sink->close(t->ctx, st, why);
     uint8_t k[40];
     size_t kl = key_of(&st->src, &st->dst, k);
@@ -232,17 +272,17 @@ static void ooo_insert(struct tcp_table *t, struct tcp_stream *st, uint32_t seq,
 }
 
 /* Out-of-order data over its bounds: declare holes lost until it fits. */
-static void enforce_limits(struct tcp_table *t, struct tcp_stream *st)
+static void enforce_limits(struct tcp_table *t, struct tcp_stream *st, const struct frame *cur)
 {
     if (st->ooo_bytes > t->lim->tcp_stream_bytes) {
         diag_limit(t->diag, "tcp-stream-bytes", "limit tcp-stream-bytes=%u reached waiting for a missing TCP segment",
                    t->lim->tcp_stream_bytes);
         while (st->ooo && st->ooo_bytes > t->lim->tcp_stream_bytes / 2)
-            declare_gap(t, st, "not received while the out-of-order data hit tcp-stream-bytes");
+            declare_gap(t, st, "not received while the out-of-order data hit tcp-stream-bytes", cur);
     }
     while (t->total_bytes > t->lim->tcp_total_bytes && st->ooo) {
         diag_limit(t->diag, "tcp-total-bytes", "limit tcp-total-bytes reached: a TCP hole is declared lost");
-        declare_gap(t, st, "not received while out-of-order data hit tcp-total-bytes");
+        declare_gap(t, st, "not received while out-of-order data hit tcp-total-bytes", cur);
     }
 }
 
@@ -260,6 +300,8 @@ void tcp_segment(struct tcp_table *t, const struct pkt *pkt, uint32_t seq, uint8
     const struct frame *fr = pkt->frame;
     t->segments++;
     idle_sweep(t, fr->ts);
+    if (t->nheld)
+        hold_timeouts(t, fr->ts);
     uint8_t k[40];
     struct tcp_stream tmp;
     tmp.src = pkt->src;
@@ -284,9 +326,12 @@ void tcp_segment(struct tcp_table *t, const struct pkt *pkt, uint32_t seq, uint8
     if (!st->have_seq) {
         st->have_seq = 1;
         st->next_seq = (flags & TCP_SYN) ? seq + 1 : seq;
-        st->synced = (flags & TCP_SYN) != 0;
-    } else if (flags & TCP_SYN) {
-        st->synced = 1;
+        st->synced = st->had_syn = (flags & TCP_SYN) != 0;
+        st->sync_seq = st->next_seq;
+    } else if ((flags & TCP_SYN) && !st->synced) {
+        st->synced = st->had_syn = 1;
+        st->next_seq = st->sync_seq = seq + 1;
+        drain(t, st, fr);
     }
     uint32_t dseq = (flags & TCP_SYN) ? seq + 1 : seq;
     const uint8_t *p = pkt->payload;
@@ -296,10 +341,16 @@ void tcp_segment(struct tcp_table *t, const struct pkt *pkt, uint32_t seq, uint8
 
     if (n && !st->synced) {
         /* no SYN yet: hold the segments sorted until a start is clear */
+        if (!st->ooo) {
+            st->hold_since = fr->ts;
+            t->held_list = xgrow(t->held_list, &t->cap_held, t->nheld + 1, sizeof(*t->held_list));
+            t->held_list[t->nheld++] = i;
+        }
         if (seq_diff(dseq, st->next_seq) < 0 && seq_diff(st->next_seq, dseq) < (int32_t)(1u << 24))
             st->next_seq = dseq; /* an earlier part arrived late: the stream starts lower */
-        int forward = st->ooo && dseq != st->ooo->seq;
-        if (forward) { /* does it extend the contiguous run from the lowest segment? */
+        int front = !st->ooo || seq_diff(dseq, st->ooo->seq) < 0;
+        int forward = 0;
+        if (st->ooo && !front) { /* does it extend the contiguous run from the lowest segment? */
             uint32_t end = st->ooo->seq;
             for (struct tcp_seg *sg = st->ooo; sg && sg->seq == end; sg = sg->next)
                 end = sg->seq + sg->len;
@@ -308,15 +359,29 @@ void tcp_segment(struct tcp_table *t, const struct pkt *pkt, uint32_t seq, uint8
         ooo_insert(t, st, dseq, p, n, fr);
         st->held++;
         if (forward || st->held >= TCP_HOLD_SEGS || st->ooo_bytes >= TCP_HOLD_BYTES ||
-            st->ooo_bytes > t->lim->tcp_stream_bytes ||
-            (t->sink->starts && t->sink->starts(t->ctx, st->ooo->data, st->ooo->len))) {
-            sync_now(t, st);
-            enforce_limits(t, st);
+            st->ooo_bytes > t->lim->tcp_stream_bytes || fr->ts - st->hold_since >= TCP_HOLD_NS ||
+            (!front && t->sink->starts && t->sink->starts(t->ctx, st->ooo->data, st->ooo->len))) {
+            sync_now(t, st, fr);
+            enforce_limits(t, st, fr);
         }
         n = 0;
     }
     if (n) {
         int32_t rel = seq_diff(dseq, st->next_seq);
+        if (!st->had_syn && seq_diff(dseq, st->sync_seq) < 0) {
+            /* bytes from before the point where the stream was picked up:
+             * never delivered, so not a retransmission */
+            uint32_t late = seq_diff(dseq + n, st->sync_seq) <= 0 ? n : (uint32_t)seq_diff(st->sync_seq, dseq);
+            t->late_bytes += late;
+            if (!st->late_reported) {
+                char a[80], b[80];
+                st->late_reported = 1;
+                diag_report(t->diag, DIAG_TCP_GAP,
+                            "TCP %s -> %s (no SYN in the capture): %u bytes from before the point where the stream "
+                            "was picked up arrived late and are not decoded",
+                            endpoint_str(&st->src, a, sizeof a), endpoint_str(&st->dst, b, sizeof b), late);
+            }
+        }
         if (rel < 0 && (uint32_t)(-rel) >= n) {
             t->retrans_bytes += n; /* entirely old: a retransmission */
         } else {
@@ -342,11 +407,11 @@ void tcp_segment(struct tcp_table *t, const struct pkt *pkt, uint32_t seq, uint8
                     st->delivered += cut;
                     st->next_seq += cut;
                 }
-                drain(t, st);
+                drain(t, st, fr);
             } else {
                 t->ooo_segments++;
                 ooo_insert(t, st, dseq, p, n, fr);
-                enforce_limits(t, st);
+                enforce_limits(t, st, fr);
             }
         }
     }
@@ -375,6 +440,7 @@ void tcp_fini(struct tcp_table *t)
         }
     }
     free(t->v);
+    free(t->held_list);
     hmap_fini(&t->by_key);
     memset(t, 0, sizeof(*t));
 }

@@ -21,10 +21,13 @@
  * Sequence numbers are compared modulo 2^32 (RFC 9293 §3.4).
  *
  * A stream whose SYN is not in the capture has no known start: its first
- * segments are held (at most TCP_HOLD_SEGS segments / TCP_HOLD_BYTES)
- * until the lowest one begins a unit the sink recognises, or a segment
- * extends the held run forwards (in-order data), so segments that arrive
- * in reverse order are still put back in order.
+ * segments are held, sorted, until a segment extends the held run forwards
+ * (in-order data), or the lowest one begins a unit the sink recognises
+ * while data is no longer arriving in front of it, or TCP_HOLD_SEGS /
+ * TCP_HOLD_BYTES / TCP_HOLD_NS of capture time is reached.  Segments that
+ * arrive in reverse order are thus put back in order.  Bytes that arrive
+ * after delivery started but belong before its start are reported (they
+ * were never delivered), not counted as retransmissions.
  */
 #ifndef SIPLADDER_SRC_TCP_H
 #define SIPLADDER_SRC_TCP_H
@@ -47,7 +50,11 @@ struct tcp_stream {
     uint32_t fin_seq;
     uint8_t have_seq, fin, in_use;
     uint8_t synced;          /* delivery has started (SYN seen, or a start found) */
+    uint8_t had_syn;
+    uint8_t late_reported;
     uint32_t held;           /* segments held while unsynchronised */
+    int64_t hold_since;      /* capture time of the first held segment */
+    uint32_t sync_seq;       /* first byte delivered (no SYN: where the stream was picked up) */
     struct tcp_seg *ooo;     /* out-of-order segments, sorted, non-overlapping */
     size_t ooo_bytes;
     int64_t last_ts;
@@ -81,7 +88,9 @@ struct tcp_table {
     void *ctx;
     /* counters */
     uint64_t segments, payload_bytes, retrans_bytes, overlap_bytes, ooo_segments;
-    uint64_t gaps, gap_bytes, evicted, idle_closed, streams;
+    uint64_t gaps, gap_bytes, evicted, idle_closed, streams, late_bytes;
+    uint32_t *held_list;     /* streams waiting to synchronise (may hold stale entries) */
+    size_t nheld, cap_held;
 };
 
 void tcp_init(struct tcp_table *t, const struct limits *lim, struct diag *diag, const struct tcp_sink *sink, void *ctx);
@@ -95,6 +104,7 @@ void tcp_fini(struct tcp_table *t);
 
 #define TCP_HOLD_SEGS 64
 #define TCP_HOLD_BYTES (64u * 1024u)
+#define TCP_HOLD_NS 500000000LL
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02

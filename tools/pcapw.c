@@ -1,5 +1,7 @@
 /*
- * pcapw.c - tiny classic-pcap writer (see pcapw.h).
+ * pcapw.c - tiny classic-pcap writer (see pcapw.h): Ethernet, IPv4/IPv6
+ * (and their fragments), UDP, TCP, SCTP, plus WebSocket frame and HEP3
+ * packet builders.
  */
 #include "pcapw.h"
 
@@ -13,6 +15,9 @@
 #define IP4_HLEN 20U
 #define IP6_HLEN 40U
 #define UDP_HLEN 8U
+#define TCP_HLEN 20U
+#define SCTP_HLEN 12U
+#define FRAG6_HLEN 8U
 #define MAX_FRAME (ETH_HLEN + 65535U + IP6_HLEN)
 
 struct pcapw {
@@ -50,6 +55,12 @@ static void be16(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)((v >> 8) & 0xff);
     p[1] = (uint8_t)(v & 0xff);
+}
+
+static void be32(uint8_t *p, uint32_t v)
+{
+    be16(p, v >> 16);
+    be16(p + 2, v & 0xffff);
 }
 
 static int hexval(int c)
@@ -410,4 +421,311 @@ int pcapw_close(pcapw *w)
         rc = -1;
     free(w);
     return rc;
+}
+
+/* ---- TCP ----------------------------------------------------------------- */
+
+static int same_family(const pcapw_ep *src, const pcapw_ep *dst)
+{
+    return src && dst && (src->ip.family == 4 || src->ip.family == 6) && src->ip.family == dst->ip.family;
+}
+
+size_t pcapw_build_tcp(const pcapw_ep *src, const pcapw_ep *dst, const pcapw_tcp *tcp, const void *payload,
+                       size_t len, uint8_t *out, size_t cap)
+{
+    if (!same_family(src, dst) || !tcp || !out || (len && !payload) || len > PCAPW_TCP_MAX_PAYLOAD)
+        return 0;
+    size_t hl = TCP_HLEN + (tcp->mss ? 4U : 0U);
+    if (cap < hl || cap - hl < len)
+        return 0;
+    be16(out, src->port);
+    be16(out + 2, dst->port);
+    be32(out + 4, tcp->seq);
+    be32(out + 8, tcp->ack);
+    out[12] = (uint8_t)((hl / 4) << 4);
+    out[13] = tcp->flags;
+    be16(out + 14, tcp->window ? tcp->window : 65535U);
+    out[16] = out[17] = 0; /* checksum */
+    out[18] = out[19] = 0; /* urgent pointer */
+    if (tcp->mss) {
+        out[20] = 2; /* kind MSS */
+        out[21] = 4;
+        be16(out + 22, tcp->mss);
+    }
+    if (len)
+        memcpy(out + hl, payload, len);
+    be16(out + 16, pcapw_l4_checksum(&src->ip, &dst->ip, PCAPW_IPPROTO_TCP, out, hl + len));
+    return hl + len;
+}
+
+int pcapw_write_tcp(pcapw *w, pcapw_ts ts, const pcapw_ep *src, const pcapw_ep *dst, const pcapw_tcp *tcp,
+                    const void *payload, size_t len)
+{
+    if (!w || w->failed)
+        return -1;
+    if (!same_family(src, dst) || !tcp) {
+        set_err(w, "bad or mixed address families");
+        return -1;
+    }
+    size_t cap = TCP_HLEN + 4U + len;
+    uint8_t *seg = malloc(cap);
+    if (!seg) {
+        set_err(w, "out of memory");
+        return -1;
+    }
+    size_t n = pcapw_build_tcp(src, dst, tcp, payload, len, seg, cap);
+    int rc;
+    if (!n) {
+        set_err(w, "bad TCP segment (%zu payload bytes)", len);
+        rc = -1;
+    } else {
+        rc = pcapw_write_ip(w, ts, &src->ip, &dst->ip, PCAPW_IPPROTO_TCP, NULL, seg, n);
+    }
+    free(seg);
+    return rc;
+}
+
+/* ---- UDP datagram builder ------------------------------------------------ */
+
+size_t pcapw_build_udp(const pcapw_ep *src, const pcapw_ep *dst, const void *payload, size_t len, uint8_t *out,
+                       size_t cap)
+{
+    if (!same_family(src, dst) || !out || (len && !payload) || len > 65535U - UDP_HLEN)
+        return 0;
+    if (cap < UDP_HLEN || cap - UDP_HLEN < len)
+        return 0;
+    be16(out, src->port);
+    be16(out + 2, dst->port);
+    be16(out + 4, (uint32_t)(UDP_HLEN + len));
+    out[6] = out[7] = 0;
+    if (len)
+        memcpy(out + UDP_HLEN, payload, len);
+    uint16_t c = pcapw_l4_checksum(&src->ip, &dst->ip, PCAPW_IPPROTO_UDP, out, UDP_HLEN + len);
+    be16(out + 6, c ? c : 0xffff);
+    return UDP_HLEN + len;
+}
+
+/* ---- IP fragments -------------------------------------------------------- */
+
+int pcapw_write_ip4_fragment(pcapw *w, pcapw_ts ts, const pcapw_addr *src, const pcapw_addr *dst, uint8_t proto,
+                             uint16_t id, uint32_t offset, int more, const void *data, size_t len)
+{
+    if (!w || w->failed)
+        return -1;
+    if (!src || src->family != 4) {
+        set_err(w, "IPv4 fragment needs IPv4 addresses");
+        return -1;
+    }
+    if (offset % 8 || offset / 8 > 0x1fffU || offset + len > 65535U - IP4_HLEN) {
+        set_err(w, "bad IPv4 fragment offset %u (+%zu bytes)", offset, len);
+        return -1;
+    }
+    pcapw_ip_opts o;
+    memset(&o, 0, sizeof o);
+    o.id_set = 1;
+    o.id = id;
+    o.frag_off = (uint16_t)(offset / 8);
+    o.more_frags = more ? 1 : 0;
+    return pcapw_write_ip(w, ts, src, dst, proto, &o, data, len);
+}
+
+int pcapw_write_ip6_fragment(pcapw *w, pcapw_ts ts, const pcapw_addr *src, const pcapw_addr *dst,
+                             uint8_t next_header, uint32_t id, uint32_t offset, int more, const void *data,
+                             size_t len)
+{
+    if (!w || w->failed)
+        return -1;
+    if (!src || src->family != 6) {
+        set_err(w, "IPv6 fragment needs IPv6 addresses");
+        return -1;
+    }
+    if (offset % 8 || offset > 0xfff8U || len > 65535U - FRAG6_HLEN || (len && !data)) {
+        set_err(w, "bad IPv6 fragment offset %u (+%zu bytes)", offset, len);
+        return -1;
+    }
+    uint8_t *b = malloc(FRAG6_HLEN + len);
+    if (!b) {
+        set_err(w, "out of memory");
+        return -1;
+    }
+    b[0] = next_header;
+    b[1] = 0;
+    be16(b + 2, (offset & 0xfff8U) | (more ? 1U : 0U));
+    be32(b + 4, id);
+    if (len)
+        memcpy(b + FRAG6_HLEN, data, len);
+    int rc = pcapw_write_ip(w, ts, src, dst, PCAPW_IPPROTO_IPV6_FRAG, NULL, b, FRAG6_HLEN + len);
+    free(b);
+    return rc;
+}
+
+/* ---- SCTP ---------------------------------------------------------------- */
+
+uint32_t pcapw_crc32c(const void *p, size_t len)
+{
+    static uint32_t table[256];
+    static int ready;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = (c & 1) ? (c >> 1) ^ 0x82F63B78U : c >> 1;
+            table[i] = c;
+        }
+        ready = 1;
+    }
+    const uint8_t *b = p;
+    uint32_t crc = 0xffffffffU;
+    for (size_t i = 0; i < len; i++)
+        crc = table[(crc ^ b[i]) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+int pcapw_sctp_data_chunk(pcapw_sctp_chunk *c, const pcapw_sctp_data *d, uint8_t *buf, size_t cap)
+{
+    if (!c || !d || !buf || (d->len && !d->data) || d->len > 65535U - 16U || cap < 12U || cap - 12U < d->len)
+        return -1;
+    be32(buf, d->tsn);
+    be16(buf + 4, d->sid);
+    be16(buf + 6, d->ssn);
+    be32(buf + 8, d->ppid);
+    if (d->len)
+        memcpy(buf + 12, d->data, d->len);
+    c->type = PCAPW_SCTP_DATA;
+    c->flags = d->flags;
+    c->value = buf;
+    c->len = 12U + d->len;
+    return 0;
+}
+
+int pcapw_write_sctp(pcapw *w, pcapw_ts ts, const pcapw_ep *src, const pcapw_ep *dst, uint32_t vtag,
+                     const pcapw_sctp_chunk *chunks, size_t nchunks)
+{
+    if (!w || w->failed)
+        return -1;
+    if (!same_family(src, dst) || (nchunks && !chunks)) {
+        set_err(w, "bad SCTP arguments");
+        return -1;
+    }
+    size_t total = SCTP_HLEN;
+    for (size_t i = 0; i < nchunks; i++) {
+        if (chunks[i].len > 65535U - 4U || (chunks[i].len && !chunks[i].value)) {
+            set_err(w, "bad SCTP chunk %zu", i);
+            return -1;
+        }
+        total += (4U + chunks[i].len + 3U) & ~(size_t)3U;
+        if (total > 65535U - IP4_HLEN) {
+            set_err(w, "SCTP packet too large");
+            return -1;
+        }
+    }
+    uint8_t *pk = calloc(1, total);
+    if (!pk) {
+        set_err(w, "out of memory");
+        return -1;
+    }
+    be16(pk, src->port);
+    be16(pk + 2, dst->port);
+    be32(pk + 4, vtag);
+    size_t o = SCTP_HLEN;
+    for (size_t i = 0; i < nchunks; i++) {
+        pk[o] = chunks[i].type;
+        pk[o + 1] = chunks[i].flags;
+        be16(pk + o + 2, (uint32_t)(4U + chunks[i].len));
+        if (chunks[i].len)
+            memcpy(pk + o + 4, chunks[i].value, chunks[i].len);
+        o += (4U + chunks[i].len + 3U) & ~(size_t)3U; /* padding stays zero */
+    }
+    /* RFC 9260 Appendix A: CRC32c over the packet with a zero checksum
+     * field, stored least significant byte first. */
+    le32(pk + 8, pcapw_crc32c(pk, total));
+    int rc = pcapw_write_ip(w, ts, &src->ip, &dst->ip, PCAPW_IPPROTO_SCTP, NULL, pk, total);
+    free(pk);
+    return rc;
+}
+
+/* ---- WebSocket ----------------------------------------------------------- */
+
+size_t pcapw_ws_frame(uint8_t *out, size_t cap, int fin, uint8_t opcode, const uint8_t *mask, unsigned len_bits,
+                      const void *payload, size_t len)
+{
+    if (!out || (len && !payload) || opcode > 0xf)
+        return 0;
+    if (len_bits == 0)
+        len_bits = len <= 125 ? 7 : len <= 65535 ? 16 : 64;
+    if ((len_bits == 7 && len > 125) || (len_bits == 16 && len > 65535) ||
+        (len_bits != 7 && len_bits != 16 && len_bits != 64))
+        return 0;
+    size_t hl = 2 + (len_bits == 16 ? 2 : len_bits == 64 ? 8 : 0) + (mask ? 4 : 0);
+    if (cap < hl || cap - hl < len)
+        return 0;
+    out[0] = (uint8_t)((fin ? 0x80 : 0) | opcode);
+    uint8_t mbit = mask ? 0x80 : 0;
+    size_t o = 2;
+    if (len_bits == 7) {
+        out[1] = (uint8_t)(mbit | len);
+    } else if (len_bits == 16) {
+        out[1] = (uint8_t)(mbit | 126);
+        be16(out + 2, (uint32_t)len);
+        o = 4;
+    } else {
+        out[1] = (uint8_t)(mbit | 127);
+        uint64_t v = (uint64_t)len;
+        for (int i = 0; i < 8; i++)
+            out[2 + i] = (uint8_t)(v >> (56 - 8 * i));
+        o = 10;
+    }
+    if (mask) {
+        memcpy(out + o, mask, 4);
+        o += 4;
+    }
+    const uint8_t *pl = payload;
+    for (size_t i = 0; i < len; i++)
+        out[o + i] = mask ? (uint8_t)(pl[i] ^ mask[i & 3]) : pl[i];
+    return o + len;
+}
+
+/* ---- HEP3 ---------------------------------------------------------------- */
+
+/* Append one vendor-0 chunk; returns the new offset, 0 when it does not fit. */
+static size_t hep_chunk(uint8_t *out, size_t cap, size_t o, uint16_t type, const void *v, size_t n)
+{
+    if (!o || n > 65535U - 6U || cap < o || cap - o < 6U + n)
+        return 0;
+    be16(out + o, 0);
+    be16(out + o + 2, type);
+    be16(out + o + 4, (uint32_t)(6U + n));
+    if (n)
+        memcpy(out + o + 6, v, n);
+    return o + 6U + n;
+}
+
+size_t pcapw_hep3_build(uint8_t *out, size_t cap, const pcapw_hep3 *h, const void *payload, size_t len)
+{
+    if (!out || !h || (len && !payload) || !same_family(&h->src, &h->dst) || cap < 6)
+        return 0;
+    int v6 = h->src.ip.family == 6;
+    uint8_t fam = v6 ? 10 : 2, b2[2], b4[4];
+    size_t o = 6;
+    memcpy(out, "HEP3", 4);
+    o = hep_chunk(out, cap, o, 1, &fam, 1);
+    o = hep_chunk(out, cap, o, 2, &h->ip_proto, 1);
+    o = hep_chunk(out, cap, o, v6 ? 5 : 3, h->src.ip.addr, v6 ? 16 : 4);
+    o = hep_chunk(out, cap, o, v6 ? 6 : 4, h->dst.ip.addr, v6 ? 16 : 4);
+    be16(b2, h->src.port);
+    o = hep_chunk(out, cap, o, 7, b2, 2);
+    be16(b2, h->dst.port);
+    o = hep_chunk(out, cap, o, 8, b2, 2);
+    be32(b4, h->ts_sec);
+    o = hep_chunk(out, cap, o, 9, b4, 4);
+    be32(b4, h->ts_usec);
+    o = hep_chunk(out, cap, o, 10, b4, 4);
+    o = hep_chunk(out, cap, o, 11, &h->proto_type, 1);
+    be32(b4, h->capture_id);
+    o = hep_chunk(out, cap, o, 12, b4, 4);
+    o = hep_chunk(out, cap, o, 15, payload, len);
+    if (!o || o > 65535U)
+        return 0;
+    be16(out + 4, (uint32_t)o);
+    return o;
 }
