@@ -371,6 +371,7 @@ int render_json(const struct render_ctx *r)
         json_object_set_new(f, "frames", json_integer((json_int_t)fi->frames));
         json_object_set_new(f, "error", json_boolean(fi->error));
         json_object_set_new(f, "truncated", json_boolean(fi->truncated));
+        json_object_set_new(f, "duplicates", json_integer((json_int_t)fi->duplicates));
         if (i)
             fputc(',', out);
         dump(out, f);

@@ -8,6 +8,7 @@
 
 static const char *const names[DIAG__COUNT] = {
     [DIAG_PCAP_ERROR] = "pcap-error",         [DIAG_LINKTYPE] = "unsupported-linktype",
+    [DIAG_DUPLICATE] = "duplicate-frame",
     [DIAG_TRUNCATED] = "truncated-packet",     [DIAG_BAD_L2] = "bad-link-header",
     [DIAG_BAD_IP] = "bad-ip-header",           [DIAG_BAD_UDP] = "bad-udp-header",
     [DIAG_IP_FRAGMENT] = "ip-fragment",        [DIAG_TCP_SKIPPED] = "tcp-not-reassembled",

@@ -16,6 +16,7 @@
 enum diag_kind {
     DIAG_PCAP_ERROR = 0,     /* libpcap read error / truncated file */
     DIAG_LINKTYPE,           /* unsupported link-layer type */
+    DIAG_DUPLICATE,          /* frame seen twice (same bytes and timestamp); counted once */
     DIAG_TRUNCATED,          /* packet cut by snaplen before the payload */
     DIAG_BAD_L2,             /* malformed link/tunnel header */
     DIAG_BAD_IP,             /* malformed IPv4/IPv6 header */
