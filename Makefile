@@ -114,6 +114,7 @@ test: deps-test
 san: deps-test
 	$(Q)$(MAKE) --no-print-directory B=build/san CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
 	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    SIPLADDER_SAN=1 unit golden integration
 
