@@ -12,6 +12,7 @@
 
 #include "dissect/sip.h"
 #include "render/render.h"
+#include "src/media.h"
 #include "src/base/util.h"
 
 #define SCHEMA "sipladder/1"
@@ -186,6 +187,169 @@ static json_t *message_json(const struct render_ctx *r, const struct msg *m, siz
     return o;
 }
 
+static json_t *jssrc(uint32_t v)
+{
+    char t[16];
+    snprintf(t, sizeof t, "0x%08x", v);
+    return json_string(t);
+}
+
+/* One media stream; `call_pos` is its call's position in the output, or NONE. */
+static json_t *stream_json(const struct render_ctx *r, const struct media_stream *ms, size_t index, uint32_t call_pos)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)index));
+    json_object_set_new(o, "call", call_pos != NONE ? json_integer(call_pos) : json_null());
+    json_object_set_new(o, "kind", json_string(media_kind_name((enum media_kind)ms->kind)));
+    json_object_set_new(o, "matched_by", json_string(media_match_name((enum media_match)ms->match)));
+    json_object_set_new(o, "src", jep(&ms->src));
+    json_object_set_new(o, "dst", jep(&ms->dst));
+    if (ms->match != MM_ORPHAN) {
+        const struct endpoint *seen = ms->match == MM_SDP_DST ? &ms->dst : &ms->src;
+        if (!endpoint_eq(seen, &ms->announced)) /* NAT: SDP said otherwise */
+            json_object_set_new(o, "sdp_endpoint", jep(&ms->announced));
+        json_object_set_new(o, "direction", json_string(ms->to_caller ? "to_caller" : "to_callee"));
+    } else {
+        json_object_set_new(o, "direction", json_null());
+    }
+    json_object_set_new(o, "start", jtime(ms->first_ns));
+    json_object_set_new(o, "end", jtime(ms->last_ns));
+    json_object_set_new(o, "packets", json_integer((json_int_t)ms->packets));
+    json_object_set_new(o, "bytes", json_integer((json_int_t)ms->bytes));
+    if (ms->kind == MK_RTP) {
+        struct rtp_result res;
+        rtp_stats_result(&ms->st, &res);
+        json_object_set_new(o, "ssrc", jssrc(ms->ssrc));
+        json_object_set_new(o, "payload_type", json_integer(res.pt));
+        json_object_set_new(o, "codec", ms->codec[0] ? json_string(ms->codec) : json_null());
+        json_object_set_new(o, "expected", json_integer((json_int_t)res.expected));
+        json_object_set_new(o, "lost", json_integer((json_int_t)res.lost));
+        json_object_set_new(o, "loss_pct", json_real(res.loss_pct));
+        json_object_set_new(o, "duplicates", json_integer((json_int_t)res.duplicates));
+        json_object_set_new(o, "out_of_order", json_integer((json_int_t)res.late));
+        json_object_set_new(o, "sequence_errors", json_integer((json_int_t)(res.seq_gaps + res.bad_seq_pkts)));
+        json_object_set_new(o, "ssrc_changes", json_integer((json_int_t)res.ssrc_changes));
+        json_object_set_new(o, "payload_type_changes", json_integer((json_int_t)res.pt_changes));
+        json_object_set_new(o, "markers", json_integer((json_int_t)res.markers));
+        json_object_set_new(o, "jitter_mean_ms", res.jitter_valid ? json_real(res.jitter_mean_ms) : json_null());
+        json_object_set_new(o, "jitter_max_ms", res.jitter_valid ? json_real(res.jitter_max_ms) : json_null());
+        json_object_set_new(o, "max_delta_ms", json_real(res.max_delta_ms));
+        json_t *q = json_object();
+        json_object_set_new(q, "r_factor", json_real(res.r_factor));
+        json_object_set_new(q, "mos", json_real(res.mos));
+        json_object_set_new(q, "codec_model", json_string(res.codec ? res.codec : "default"));
+        json_object_set_new(q, "estimate", json_true());
+        json_object_set_new(o, "quality", q);
+        json_t *dg = json_array();
+        for (uint32_t i = 0; i < ms->ndigits; i++) {
+            json_t *d = json_object();
+            char ch[2] = {ms->digits[i].ch, 0};
+            json_object_set_new(d, "digit", json_string(ch));
+            json_object_set_new(d, "time", jtime(ms->digits[i].start_ns));
+            json_object_set_new(d, "duration_ms", json_integer(ms->digits[i].duration_ms));
+            json_object_set_new(d, "volume_dbm0", json_integer(-(json_int_t)ms->digits[i].volume));
+            json_array_append_new(dg, d);
+        }
+        json_object_set_new(o, "dtmf", dg);
+        if (ms->digits_total > ms->ndigits)
+            json_object_set_new(o, "dtmf_not_listed", json_integer(ms->digits_total - ms->ndigits));
+        json_t *rep = json_array();
+        for (uint32_t i = 0; i < ms->nreports; i++) {
+            const struct media_report *mr = &ms->reports[i];
+            json_t *d = json_object();
+            json_object_set_new(d, "reporter_ssrc", jssrc(mr->reporter_ssrc));
+            json_object_set_new(d, "reports", json_integer(mr->reports));
+            json_object_set_new(d, "fraction_lost_pct", json_real(mr->fraction_lost_pct));
+            json_object_set_new(d, "cumulative_lost", json_integer(mr->cumulative_lost));
+            json_object_set_new(d, "jitter_ms", json_real(mr->jitter_ms));
+            json_object_set_new(d, "rtt_ms", mr->rtt_ms >= 0 ? json_real(mr->rtt_ms) : json_null());
+            json_object_set_new(d, "xr_mos_lq", mr->xr_mos_lq > 0 ? json_real(mr->xr_mos_lq) : json_null());
+            json_array_append_new(rep, d);
+        }
+        json_object_set_new(o, "rtcp_reports", rep);
+    } else if (ms->kind == MK_RTCP) {
+        json_object_set_new(o, "malformed", json_integer((json_int_t)ms->rtcp_bad));
+    } else {
+        json_object_set_new(o, "codec", json_string("T.38"));
+    }
+    (void)r;
+    return o;
+}
+
+/* Media of a call: summary, stream indexes (into the output "streams"),
+ * events tied to their messages. */
+static void call_media_json(const struct render_ctx *r, const struct call *c, json_t *o, const uint32_t *stream_pos,
+                            const uint32_t *msg_pos)
+{
+    const struct media *md = &r->pl->media;
+    const struct media_call *mc = media_call_find(md, c->call_id, c->call_id_len);
+    json_t *m = json_object();
+    json_t *idx = json_array(), *codecs = json_array();
+    double worst_loss = -1, worst_mos = -1;
+    if (mc)
+        for (size_t i = 0; i < mc->nstreams; i++) {
+            const struct media_stream *ms = &md->streams[mc->streams[i]];
+            if (stream_pos)
+                json_array_append_new(idx, json_integer(stream_pos[mc->streams[i]]));
+            if (ms->kind != MK_RTP || ms->packets < 2)
+                continue;
+            struct rtp_result res;
+            rtp_stats_result(&ms->st, &res);
+            if (res.loss_pct > worst_loss)
+                worst_loss = res.loss_pct;
+            if (worst_mos < 0 || res.mos < worst_mos)
+                worst_mos = res.mos;
+            int seen = 0;
+            for (size_t k = 0; k < json_array_size(codecs); k++)
+                if (ms->codec[0] && strcmp(json_string_value(json_array_get(codecs, k)), ms->codec) == 0)
+                    seen = 1;
+            if (!seen && ms->codec[0])
+                json_array_append_new(codecs, json_string(ms->codec));
+        }
+    if (stream_pos)
+        json_object_set_new(m, "streams", idx);
+    else
+        json_decref(idx);
+    json_object_set_new(m, "codecs", codecs);
+    json_object_set_new(m, "worst_loss_pct", worst_loss >= 0 ? json_real(worst_loss) : json_null());
+    json_object_set_new(m, "worst_mos", worst_mos >= 0 ? json_real(worst_mos) : json_null());
+    const char *ow = media_one_way(md, mc, c->answer_msg != NONE);
+    json_object_set_new(m, "one_way", ow ? json_string(ow) : json_null());
+    json_object_set_new(m, "one_way_expected", json_boolean(ow && media_one_way_expected(mc)));
+    json_t *ev = json_array();
+    if (mc)
+        for (size_t i = 0; i < mc->nevents; i++) {
+            const struct media_event *e = &mc->events[i];
+            json_t *ej = json_object();
+            json_object_set_new(ej, "kind", json_string(e->kind));
+            json_object_set_new(ej, "text", jstr(e->text, strlen(e->text)));
+            json_int_t at = -1;
+            for (size_t k = 0; k < c->nmsgs; k++) {
+                const struct msg *mm = &r->s->msgs[c->msgs[k]];
+                if (mm->file == e->file && mm->frame == e->frame) {
+                    at = msg_pos ? (json_int_t)msg_pos[c->msgs[k]] : (json_int_t)k;
+                    break;
+                }
+            }
+            json_object_set_new(ej, "message", at >= 0 ? json_integer(at) : json_null());
+            json_array_append_new(ev, ej);
+        }
+    json_object_set_new(m, "events", ev);
+    json_object_set_new(o, "media", m);
+}
+
+/* Output position of a stream's call, or NONE (orphan, or not selected). */
+static uint32_t stream_call_pos(const struct render_ctx *r, const struct media_stream *ms)
+{
+    if (ms->call == NONE)
+        return NONE;
+    const struct media_call *mc = &r->pl->media.calls[ms->call];
+    uint32_t ci;
+    if (!hmap_get(&r->s->call_by_id, mc->call_id, mc->call_id_len, &ci))
+        return NONE;
+    return r->sel ? r->sel->call_pos[ci] : NONE;
+}
+
 static json_t *call_json(const struct render_ctx *r, const struct call *c, size_t pos)
 {
     const struct store *s = r->s;
@@ -298,6 +462,16 @@ static json_t *diagnostics_json(const struct render_ctx *r)
     json_object_set_new(tcp, "websocket_streams", json_integer((json_int_t)pl->ss.ws_streams));
     json_object_set_new(o, "tcp", tcp);
     json_object_set_new(o, "hep_packets", json_integer((json_int_t)pl->hep_packets));
+    json_t *mj = json_object();
+    json_object_set_new(mj, "sdp_bodies", json_integer((json_int_t)pl->media.sdp_seen));
+    json_object_set_new(mj, "sdp_with_anomalies", json_integer((json_int_t)pl->media.sdp_anomalies));
+    json_object_set_new(mj, "expected_flows", json_integer((json_int_t)pl->media.flows_registered));
+    json_object_set_new(mj, "streams", json_integer((json_int_t)pl->media.nstreams));
+    json_object_set_new(mj, "rtp_packets", json_integer((json_int_t)pl->media.rtp_packets));
+    json_object_set_new(mj, "rtcp_packets", json_integer((json_int_t)pl->media.rtcp_packets));
+    json_object_set_new(mj, "udptl_packets", json_integer((json_int_t)pl->media.udptl_packets));
+    json_object_set_new(mj, "orphan_rtp_packets", json_integer((json_int_t)pl->media.orphan_packets));
+    json_object_set_new(o, "media", mj);
     json_object_set_new(o, "sctp_sip_messages", json_integer((json_int_t)pl->sctp_messages));
     json_t *enc = json_array();
     for (size_t i = 0; i < pl->ss.nenc; i++) {
@@ -348,6 +522,15 @@ int render_call_jsonl(const struct render_ctx *r, const struct call *c)
     for (size_t k = 0; k < c->nmsgs; k++)
         json_array_append_new(ms, message_json(r, &r->s->msgs[c->msgs[k]], k));
     json_object_set_new(cj, "messages", ms);
+    call_media_json(r, c, cj, NULL, NULL);
+    {
+        const struct media *md = &r->pl->media;
+        const struct media_call *mc = media_call_find(md, c->call_id, c->call_id_len);
+        json_t *st = json_array();
+        for (size_t k = 0; mc && k < mc->nstreams; k++)
+            json_array_append_new(st, stream_json(r, &md->streams[mc->streams[k]], k, 0));
+        json_object_set_new(cj, "streams", st);
+    }
     json_t *fs = json_object_get(cj, "final_status");
     if (json_is_object(fs))
         for (size_t k = 0; k < c->nmsgs; k++)
@@ -391,9 +574,19 @@ int render_json(const struct render_ctx *r)
     uint32_t *pos = xcalloc(s->nmsgs ? s->nmsgs : 1, sizeof(*pos));
     for (size_t i = 0; i < r->sel->nmsgs; i++)
         pos[r->sel->msgs[i]] = (uint32_t)i;
+    const struct media *md = &r->pl->media;
+    uint32_t *spos = xcalloc(md->nstreams ? md->nstreams : 1, sizeof(*spos));
+    {
+        uint32_t k = 0;
+        for (size_t i = 0; i < md->nstreams; i++) {
+            uint32_t cp = stream_call_pos(r, &md->streams[i]);
+            spos[i] = (cp == NONE && (md->streams[i].call != NONE || r->sel->ncalls != s->ncalls)) ? NONE : k++;
+        }
+    }
     for (size_t i = 0; i < r->sel->ncalls; i++) {
         const struct call *c = &s->calls[r->sel->calls[i]];
         json_t *cj = call_json(r, c, i);
+        call_media_json(r, c, cj, spos, pos);
         json_t *ms = json_object_get(cj, "messages");
         for (size_t k = 0; k < c->nmsgs; k++)
             json_array_set_new(ms, k, json_integer(pos[c->msgs[k]]));
@@ -405,6 +598,21 @@ int render_json(const struct render_ctx *r)
         dump(out, cj);
     }
     free(pos);
+    free(spos);
+    /* media streams of the selected calls (and orphans when nothing is filtered) */
+    fputs("\n],\n\"streams\":[\n", out);
+    {
+        size_t k = 0;
+        for (size_t i = 0; i < md->nstreams; i++) {
+            const struct media_stream *ms = &md->streams[i];
+            uint32_t cp = stream_call_pos(r, ms);
+            if (cp == NONE && (ms->call != NONE || r->sel->ncalls != s->ncalls))
+                continue;
+            if (k++)
+                fputs(",\n", out);
+            dump(out, stream_json(r, ms, k - 1, cp));
+        }
+    }
     fputs("\n],\n\"diagnostics\":", out);
     dump(out, diagnostics_json(r));
     fputs("}\n", out);

@@ -15,6 +15,8 @@
 #include "dissect/sip_hdr.h"
 #include "render/render.h"
 #include "src/base/util.h"
+#include "src/causes.h"
+#include "src/media.h"
 
 #define C_RESET "\033[0m"
 #define C_REQ "\033[36m"
@@ -152,9 +154,16 @@ static void print_call_header(const struct render_ctx *r, struct buf *b, const s
         buf_put_escaped(b, (const uint8_t *)(l.p ? l.p : ""), l.n);
         buf_free(&l);
     }
-    if (c->released_by)
-        buf_printf(b, "   Released by: %s", c->released_by == REL_CALLER ? "caller" : "callee");
     buf_putc(b, '\n');
+    struct buf rn = {0};
+    if (c->is_invite)
+        call_release_note(&rn, r->s, c);
+    if (rn.n) {
+        buf_puts(b, "  Release: ");
+        buf_put_escaped(b, (const uint8_t *)rn.p, rn.n);
+        buf_putc(b, '\n');
+    }
+    buf_free(&rn);
     char t1[40];
     int any = 0;
     if (c->invite_msg != NONE) {
@@ -184,7 +193,158 @@ static void print_call_header(const struct render_ctx *r, struct buf *b, const s
     buf_printf(b, "   Dialogs %zu\n", c->ndialogs);
 }
 
-static void print_ladder(const struct render_ctx *r, struct buf *b, const struct ladder *L)
+/* The lane bars of one row, with an arrow from lane a to lane z labelled
+ * `lab` (a == z: a message to itself).  *col tracks the output column. */
+static void draw_lanes(struct buf *line, size_t nlanes, size_t x0, size_t gap, size_t a, size_t z, const char *lab,
+                       char fill, const char *color, size_t *col)
+{
+    size_t lo = a < z ? a : z, hi = a < z ? z : a;
+    for (size_t k = 0; k < nlanes; k++) {
+        size_t bar = x0 + k * gap;
+        if (k > lo && k <= hi)
+            continue; /* drawn as part of the arrow */
+        pad(line, bar - *col, ' ');
+        if (k == lo && lo != hi) {
+            size_t span = (hi - lo) * gap - 1;
+            if (color)
+                buf_puts(line, color);
+            buf_putc(line, '|');
+            struct buf lb = {0};
+            size_t lw = put_clipped(&lb, lab, span > 4 ? span - 4 : 1);
+            size_t left = (span - lw) / 2, right = span - lw - left;
+            if (a > z) {
+                buf_putc(line, '<');
+                pad(line, left - 1, fill);
+            } else {
+                pad(line, left, fill);
+            }
+            buf_put(line, lb.p, lb.n);
+            if (a < z) {
+                pad(line, right - 1, fill);
+                buf_putc(line, '>');
+            } else {
+                pad(line, right, fill);
+            }
+            buf_putc(line, '|');
+            if (color)
+                buf_puts(line, C_RESET);
+            buf_free(&lb);
+            *col = x0 + hi * gap + 1;
+        } else if (k == lo && lo == hi) {
+            if (color)
+                buf_puts(line, color);
+            buf_puts(line, "|<-' ");
+            size_t lw = put_clipped(line, lab, gap - 6);
+            if (color)
+                buf_puts(line, C_RESET);
+            *col = bar + 5 + lw;
+        } else {
+            buf_putc(line, '|');
+            *col = bar + 1;
+        }
+    }
+}
+
+/* Lane of an address (any port), or SIZE_MAX: media endpoints share the
+ * host of a SIP lane but not its port. */
+static size_t lane_by_addr(const struct ladder *L, const struct endpoint *e)
+{
+    for (size_t i = 0; i < L->nlanes; i++)
+        if (L->lanes[i].ep.family == e->family &&
+            memcmp(L->lanes[i].ep.addr, e->addr, e->family == 4 ? 4 : 16) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+/* One RTP/UDPTL stream as a span between the lanes of its hosts, at the
+ * time of its first packet. */
+static void stream_row(const struct render_ctx *r, struct buf *b, const struct ladder *L, size_t x0, size_t gap,
+                       const struct media_stream *ms)
+{
+    size_t a = lane_by_addr(L, &ms->src), z = lane_by_addr(L, &ms->dst);
+    if (a == SIZE_MAX || z == SIZE_MAX || a == z)
+        return; /* hosts not on this ladder: listed in the media section */
+    struct buf lab = {0};
+    if (ms->kind == MK_RTP) {
+        struct rtp_result res;
+        rtp_stats_result(&ms->st, &res);
+        buf_printf(&lab, "RTP %s %llu pkts %.1f%% MOS %.1f", ms->codec[0] ? ms->codec : "?",
+                   (unsigned long long)ms->packets, res.loss_pct, res.mos);
+    } else {
+        buf_printf(&lab, "T.38 %llu pkts", (unsigned long long)ms->packets);
+    }
+    char tb[40];
+    fmt_time_utc(tb, sizeof tb, ms->first_ns, 0);
+    struct buf line = {0};
+    buf_printf(&line, "%-*s%-*s", TIME_W, tb, DELTA_W, "media");
+    size_t col = TIME_W + DELTA_W;
+    draw_lanes(&line, L->nlanes, x0, gap, a, z, lab.p, '=', r->color ? C_BOLD : NULL, &col);
+    buf_put(b, line.p, line.n);
+    buf_putc(b, '\n');
+    buf_free(&line);
+    buf_free(&lab);
+}
+
+/* Media of one call under its ladder: streams with their statistics, what
+ * the endpoints reported in RTCP, DTMF digits, the one-way verdict. */
+static void print_media(const struct render_ctx *r, struct buf *b, const struct call *c, const struct media_call *mc)
+{
+    const struct media *md = &r->pl->media;
+    const char *ow = media_one_way(md, mc, c->answer_msg != NONE);
+    if (!mc || (!mc->nstreams && !ow))
+        return;
+    buf_puts(b, "\n  Media (quality figures are E-model estimates):\n");
+    for (size_t i = 0; mc && i < mc->nstreams; i++) {
+        const struct media_stream *ms = &md->streams[mc->streams[i]];
+        char sa[80], da[80];
+        endpoint_str(&ms->src, sa, sizeof sa);
+        endpoint_str(&ms->dst, da, sizeof da);
+        buf_printf(b, "    %-5s %s -> %s", media_kind_name((enum media_kind)ms->kind), sa, da);
+        if (ms->match != MM_ORPHAN)
+            buf_printf(b, "  %s", ms->to_caller ? "to caller" : "to callee");
+        if (ms->match == MM_SDP_SRC)
+            buf_puts(b, " (matched by source: NAT?)");
+        if (ms->kind == MK_RTP) {
+            struct rtp_result res;
+            rtp_stats_result(&ms->st, &res);
+            buf_printf(b, "  %s ssrc 0x%08x  %llu pkts  lost %lld (%.2f%%)", ms->codec[0] ? ms->codec : "?", ms->ssrc,
+                       (unsigned long long)ms->packets, (long long)res.lost, res.loss_pct);
+            if (res.jitter_valid)
+                buf_printf(b, "  jitter %.2f/%.2f ms", res.jitter_mean_ms, res.jitter_max_ms);
+            buf_printf(b, "  max delta %.1f ms  MOS %.2f\n", res.max_delta_ms, res.mos);
+            for (uint32_t k = 0; k < ms->nreports; k++) {
+                const struct media_report *mr = &ms->reports[k];
+                buf_printf(b, "          RTCP from 0x%08x: lost %.1f%% (cum %d), jitter %.2f ms", mr->reporter_ssrc,
+                           mr->fraction_lost_pct, mr->cumulative_lost, mr->jitter_ms);
+                if (mr->rtt_ms >= 0)
+                    buf_printf(b, ", RTT %.1f ms", mr->rtt_ms);
+                if (mr->xr_mos_lq > 0)
+                    buf_printf(b, ", XR MOS-LQ %.1f", mr->xr_mos_lq);
+                buf_putc(b, '\n');
+            }
+            if (ms->ndigits) {
+                buf_puts(b, "          DTMF (RFC 4733):");
+                for (uint32_t k = 0; k < ms->ndigits; k++) {
+                    char tb[40];
+                    fmt_time_utc(tb, sizeof tb, ms->digits[k].start_ns, 0);
+                    buf_printf(b, " %c@%s/%ums", ms->digits[k].ch, tb, ms->digits[k].duration_ms);
+                }
+                if (ms->digits_total > ms->ndigits)
+                    buf_printf(b, " (+%u more)", ms->digits_total - ms->ndigits);
+                buf_putc(b, '\n');
+            }
+        } else if (ms->kind == MK_RTCP) {
+            buf_printf(b, "  %llu packets\n", (unsigned long long)ms->packets);
+        } else {
+            buf_printf(b, "  T.38/UDPTL %llu packets\n", (unsigned long long)ms->packets);
+        }
+    }
+    if (ow)
+        buf_printf(b, "    One-way audio: %s%s\n", ow,
+                   media_one_way_expected(mc) ? " (expected: the SDP negotiated a one-way session)" : "");
+}
+
+static void print_ladder(const struct render_ctx *r, struct buf *b, const struct ladder *L, const struct media_call *mc)
 {
     size_t maxlab = 0, maxname = 0;
     for (size_t i = 0; i < L->nrows; i++) {
@@ -263,9 +423,18 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
     buf_put(b, line.p, line.n);
     buf_putc(b, '\n');
 
+    const struct media *md = &r->pl->media;
+    size_t next_stream = 0;
     for (size_t i = 0; i < L->nrows; i++) {
         const struct row *rw = &L->rows[i];
         const struct msg *m = &r->s->msgs[rw->msg];
+        /* media spans that started before this message */
+        while (mc && next_stream < mc->nstreams &&
+               md->streams[mc->streams[next_stream]].first_ns <= rw->ts) {
+            const struct media_stream *ms = &md->streams[mc->streams[next_stream++]];
+            if (ms->kind != MK_RTCP)
+                stream_row(r, b, L, x0, gap, ms);
+        }
         char tb[40], db[40];
         fmt_time_utc(tb, sizeof tb, rw->ts, 0);
         snprintf(db, sizeof db, "+%.3f", (double)rw->delta / 1e9);
@@ -273,59 +442,13 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
         buf_printf(&line, "%-*s%-*s", TIME_W, tb, DELTA_W, db);
         col = TIME_W + DELTA_W;
         size_t a = rw->from, z = rw->to;
-        size_t lo = a < z ? a : z, hi = a < z ? z : a;
         const char *color = r->color ? (rw->retrans ? C_DIM : kind_color(rw->kind)) : NULL;
         char fill = rw->retrans ? '.' : '-';
         struct buf lab = {0};
         buf_puts(&lab, rw->label);
         if (rw->retrans)
             buf_puts(&lab, " (rtx)");
-        for (size_t k = 0; k < L->nlanes; k++) {
-            size_t bar = x0 + k * gap;
-            if (k > lo && k <= hi)
-                continue; /* drawn as part of the arrow */
-            pad(&line, bar - col, ' ');
-            if (k == lo && lo != hi) {
-                /* the arrow from bar(lo) to bar(hi) */
-                size_t span = (hi - lo) * gap - 1;
-                if (color)
-                    buf_puts(&line, color);
-                buf_putc(&line, '|');
-                struct buf lb = {0};
-                size_t lw = put_clipped(&lb, lab.p, span > 4 ? span - 4 : 1);
-                size_t left = (span - lw) / 2, right = span - lw - left;
-                if (a > z) {
-                    buf_putc(&line, '<');
-                    pad(&line, left - 1, fill);
-                } else {
-                    pad(&line, left, fill);
-                }
-                buf_put(&line, lb.p, lb.n);
-                if (a < z) {
-                    pad(&line, right - 1, fill);
-                    buf_putc(&line, '>');
-                } else {
-                    pad(&line, right, fill);
-                }
-                buf_putc(&line, '|');
-                if (color)
-                    buf_puts(&line, C_RESET);
-                buf_free(&lb);
-                col = x0 + hi * gap + 1;
-            } else if (k == lo && lo == hi) {
-                /* message to itself */
-                if (color)
-                    buf_puts(&line, color);
-                buf_puts(&line, "|<-' ");
-                size_t lw = put_clipped(&line, lab.p, gap - 6);
-                if (color)
-                    buf_puts(&line, C_RESET);
-                col = bar + 5 + lw;
-            } else {
-                buf_putc(&line, '|');
-                col = bar + 1;
-            }
-        }
+        draw_lanes(&line, L->nlanes, x0, gap, a, z, lab.p, fill, color, &col);
         if (multi_dialog && m->dialog != NONE)
             buf_printf(&line, "  [dialog %u]", m->dialog + 1);
         if (rw->note[0]) {
@@ -342,6 +465,17 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
             buf_printf(&line, "  [after a TCP gap of %u bytes]", m->gap_bytes);
         if (m->pkt_flags & PKT_GAP_CUT)
             buf_puts(&line, "  [INCOMPLETE: cut by a TCP gap or the stream's end]");
+        for (size_t k = 0; mc && k < mc->nevents; k++) {
+            const struct media_event *e = &mc->events[k];
+            if (e->file != m->file || e->frame != m->frame || !strcmp(e->kind, "offer") || !strcmp(e->kind, "answer"))
+                continue;
+            buf_puts(&line, "  [");
+            if (!strcmp(e->kind, "early-media"))
+                buf_puts(&line, "EARLY MEDIA");
+            else
+                buf_put_escaped(&line, (const uint8_t *)e->text, strlen(e->text));
+            buf_putc(&line, ']');
+        }
         buf_free(&lab);
         buf_put(b, line.p, line.n);
         buf_putc(b, '\n');
@@ -358,6 +492,11 @@ static void print_ladder(const struct render_ctx *r, struct buf *b, const struct
             }
         }
     }
+    while (mc && next_stream < mc->nstreams) {
+        const struct media_stream *ms = &md->streams[mc->streams[next_stream++]];
+        if (ms->kind != MK_RTCP)
+            stream_row(r, b, L, x0, gap, ms);
+    }
     buf_free(&line);
 }
 
@@ -373,7 +512,9 @@ int render_text(const struct render_ctx *r)
         buf_putc(&b, '\n');
         struct ladder L;
         ladder_build(&L, s, c->msgs, c->nmsgs, r->aliases);
-        print_ladder(r, &b, &L);
+        const struct media_call *mc = media_call_find(&r->pl->media, c->call_id, c->call_id_len);
+        print_ladder(r, &b, &L, mc);
+        print_media(r, &b, c, mc);
         ladder_free(&L);
         fwrite(b.p, 1, b.n, r->out);
         buf_reset(&b);
@@ -394,7 +535,7 @@ int render_text(const struct render_ctx *r)
                    r->sel->ncalls ? "\n" : "", nun, nun == 1 ? "" : "s");
         struct ladder L;
         ladder_build(&L, s, un, nun, r->aliases);
-        print_ladder(r, &b, &L);
+        print_ladder(r, &b, &L, NULL);
         ladder_free(&L);
         free(un);
     }
@@ -412,7 +553,9 @@ int render_call_text(const struct render_ctx *r, const struct call *c, uint64_t 
     buf_putc(&b, '\n');
     struct ladder L;
     ladder_build(&L, r->s, c->msgs, c->nmsgs, r->aliases);
-    print_ladder(r, &b, &L);
+    const struct media_call *mc = media_call_find(&r->pl->media, c->call_id, c->call_id_len);
+    print_ladder(r, &b, &L, mc);
+    print_media(r, &b, c, mc);
     ladder_free(&L);
     buf_putc(&b, '\n');
     fwrite(b.p, 1, b.n, r->out);

@@ -12,7 +12,11 @@
 # System headers:
 #   <pcap.h>, <pcap/...>            only files under src/
 #   cairo / jansson headers         only files under render/
-#   <libxml/...>                    only files under dissect/
+#   <libxml/...>                    only files under dissect/ (parsing XML bodies),
+#                                   except <libxml/xmlwriter.h>, also allowed under
+#                                   render/: the SVG and HTML writers use xmlTextWriter
+#                                   (cairo's SVG surface draws text as glyph outlines,
+#                                   and the writer escapes every string)
 #
 # Quoted includes are resolved from the repository root (the project's
 # convention, e.g. #include "dissect/sip.h"), falling back to the including
@@ -25,7 +29,8 @@ cd "$(dirname "$0")/.."
 layer_of() {
     case "$1" in
         src/base/*)               echo base ;;
-        src/main.c|src/main.h)    echo main ;;
+        src/main.c|src/main.h|src/report_cli.c) echo main ;;  # CLI code (report_cli: the report subcommand)
+        src/live_cli.c)           echo main ;;  # CLI code: the live subcommand (renders calls as they finish)
         src/*)                    echo core ;;
         dissect/*)                echo dissect ;;
         render/*)                 echo render ;;
@@ -90,8 +95,10 @@ for f in "${files[@]}"; do
                 case "$f" in src/*) ;; *) report "$f:$ln: <$name>: only src/ may include libpcap headers" ;; esac ;;
             cairo.h|cairo-*.h|cairo/*|jansson.h|jansson_config.h)
                 case "$f" in render/*) ;; *) report "$f:$ln: <$name>: only render/ may include cairo/jansson headers" ;; esac ;;
+            libxml/xmlwriter.h)
+                case "$f" in dissect/*|render/*) ;; *) report "$f:$ln: <$name>: only dissect/ and render/ may include the libxml2 writer" ;; esac ;;
             libxml/*|libxml2/*)
-                case "$f" in dissect/*) ;; *) report "$f:$ln: <$name>: only dissect/ may include libxml2 headers" ;; esac ;;
+                case "$f" in dissect/*) ;; *) report "$f:$ln: <$name>: only dissect/ may include libxml2 headers (render/: only libxml/xmlwriter.h)" ;; esac ;;
         esac
 
         [ "$kind" = quote ] || continue

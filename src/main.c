@@ -102,6 +102,8 @@ static void emit_call(void *ctx, const struct store *s, const struct call *c)
         so->werr = 1;
 }
 
+int report_main(int argc, char **argv); /* src/report_cli.c */
+
 static const char **push_str(const char **v, size_t *n, size_t *cap, const char *s)
 {
     v = xgrow(v, cap, *n + 1, sizeof(*v));
@@ -150,6 +152,9 @@ int main(int argc, char **argv)
     double linger_s = 5, idle_s = 3600;
     int rc = EXIT_OK;
 
+    /* subcommands */
+    if (argc > 1 && strcmp(argv[1], "report") == 0)
+        return report_main(argc - 1, argv + 1);
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "read") == 0)
         first = 2;

@@ -14,6 +14,26 @@
 #include "dissect/sip.h"
 #include "src/base/util.h"
 
+/* live --out-dir (store.keep_raw): keep a copy of the frame that carried
+ * message `idx` whole (UDP, SCTP, HEP), for the call's own pcap. */
+static void keep_raw(struct pipeline *pl, uint32_t idx, const struct frame *f)
+{
+    if (!pl->store.keep_raw || idx == NONE || !f->data)
+        return;
+    if (pl->store.raw_bytes + f->caplen > pl->store.lim->raw_bytes) {
+        /* the call's pcap gets a synthesized frame for this message instead */
+        diag_limit(pl->diag, "raw-bytes", "limit raw-bytes=%llu reached: frame not kept for the call's pcap",
+                   (unsigned long long)pl->store.lim->raw_bytes);
+        return;
+    }
+    struct msg *m = &pl->store.msgs[idx];
+    m->raw = xmemdup(f->data, f->caplen);
+    m->rawlen = f->caplen;
+    m->rawwire = f->len;
+    m->rawdlt = f->dlt;
+    pl->store.raw_bytes += f->caplen;
+}
+
 /* HEP v1/v2/v3 (HOMER): the SIP inside, with HEP's addresses and time. */
 static int try_hep(struct pipeline *pl, const struct pkt *k)
 {
@@ -51,7 +71,9 @@ static int try_hep(struct pipeline *pl, const struct pkt *k)
     q.payload = h.payload;
     q.len = q.wire_len = (uint32_t)h.payload_len;
     pl->sip_candidates++;
-    store_add_sip(&pl->store, &q, h.payload, h.payload_len);
+    uint32_t idx = store_add_sip(&pl->store, &q, h.payload, h.payload_len);
+    if (!(k->flags & PKT_REASSEMBLED))
+        keep_raw(pl, idx, k->frame);
     return 1;
 }
 
@@ -63,10 +85,14 @@ static void on_udp(void *ctx, const struct pkt *k)
         return;
     if (sip_looks_like(k->payload, k->len)) {
         pl->sip_candidates++;
-        store_add_sip(&pl->store, k, k->payload, k->len);
+        uint32_t idx = store_add_sip(&pl->store, k, k->payload, k->len);
+        if (!(k->flags & PKT_REASSEMBLED))
+            keep_raw(pl, idx, k->frame);
         return;
     }
-    try_hep(pl, k);
+    /* a datagram quoted in an ICMP error bounced: it is not received media */
+    if (!try_hep(pl, k) && !(k->flags & PKT_ICMP_QUOTED))
+        media_packet(&pl->media, k);
 }
 
 static void on_tcp(void *ctx, const struct pkt *k, uint32_t seq, uint8_t flags)
@@ -90,7 +116,9 @@ static void sctp_deliver(struct pipeline *pl, const struct pkt *k, const uint8_t
     if (parts > 1)
         q.flags |= PKT_REASSEMBLED;
     pl->sctp_messages++;
-    store_add_sip(&pl->store, &q, p, n);
+    uint32_t idx = store_add_sip(&pl->store, &q, p, n);
+    if (parts <= 1 && !(k->flags & PKT_REASSEMBLED))
+        keep_raw(pl, idx, k->frame);
 }
 
 static void on_sctp(void *ctx, const struct pkt *k)
@@ -170,6 +198,9 @@ void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *d
     pl->dec.sctp = on_sctp;
     store_init(&pl->store, lim, diag);
     sipstream_init(&pl->ss, &pl->store, diag, lim);
+    media_init(&pl->media, lim, diag);
+    pl->store.on_msg = media_on_sip;
+    pl->store.on_msg_ctx = &pl->media;
     hmap_init(&pl->sctp_by_key);
     tcp_init(&pl->tcp, lim, diag, &pl->ss.sink, &pl->ss);
 }
@@ -179,6 +210,7 @@ void pipeline_fini(struct pipeline *pl)
     decoder_fini(&pl->dec);
     tcp_fini(&pl->tcp);
     sipstream_fini(&pl->ss);
+    media_fini(&pl->media);
     for (size_t i = 0; i < pl->nsctp_parts; i++)
         free(pl->sctp_parts[i].p);
     free(pl->sctp_parts);
@@ -205,6 +237,7 @@ void pipeline_finish(struct pipeline *pl)
 {
     decoder_finish(&pl->dec);
     tcp_finish(&pl->tcp);
+    media_finish(&pl->media);
     for (size_t i = 0; i < pl->nsctp_parts; i++)
         if (pl->sctp_parts[i].used)
             diag_report(pl->diag, DIAG_SCTP, "SCTP user message of %zu bytes still incomplete at the end of the capture",

@@ -10,6 +10,7 @@
 #include "src/base/limits.h"
 #include "src/capture.h"
 #include "src/decode.h"
+#include "src/media.h"
 #include "src/sipstream.h"
 #include "src/store.h"
 #include "src/tcp.h"
@@ -28,6 +29,7 @@ struct pipeline {
     struct decoder dec;
     struct store store;
     struct tcp_table tcp;
+    struct media media;
     struct sipstream ss;
     struct diag *diag;
     struct pipeline_stream stream;

@@ -45,8 +45,10 @@ void store_init(struct store *s, const struct limits *lim, struct diag *diag)
 
 void store_fini(struct store *s)
 {
-    for (size_t i = 0; i < s->nmsgs; i++)
+    for (size_t i = 0; i < s->nmsgs; i++) {
         free(s->msgs[i].buf);
+        free(s->msgs[i].raw);
+    }
     for (size_t i = 0; i < s->ncalls; i++) {
         free(s->calls[i].call_id);
         free(s->calls[i].msgs);
@@ -685,6 +687,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     call_update(s, c, m, d);
     if (m->ts > c->last_ts)
         c->last_ts = m->ts;
+    if (s->on_msg && !s->replay)
+        s->on_msg(s->on_msg_ctx, s, idx);
     return idx;
 }
 
@@ -739,6 +743,7 @@ void store_rebuild(struct store *s)
     struct store n;
     store_init(&n, s->lim, s->diag);
     n.replay = 1;
+    n.keep_raw = s->keep_raw;
     struct sip_hdr *none = NULL;
     (void)none;
     for (size_t i = 0; i < s->nmsgs; i++) {
@@ -758,7 +763,15 @@ void store_rebuild(struct store *s)
         k.first_frame = m->first_frame;
         k.segments = m->segments;
         k.gap_bytes = m->gap_bytes;
-        store_add_sip(&n, &k, m->buf, m->len);
+        uint32_t ni = store_add_sip(&n, &k, m->buf, m->len);
+        if (m->raw && ni != NONE) { /* live --out-dir: the frame copy moves along */
+            n.msgs[ni].raw = m->raw;
+            n.msgs[ni].rawlen = m->rawlen;
+            n.msgs[ni].rawwire = m->rawwire;
+            n.msgs[ni].rawdlt = m->rawdlt;
+            n.raw_bytes += m->rawlen;
+            m->raw = NULL;
+        }
     }
     /* counters are cumulative over the whole run */
     n.sip_bad = s->sip_bad;
@@ -775,6 +788,8 @@ void store_rebuild(struct store *s)
         if (s->msgs[i].call == NONE)
             n.uncorrelated_dropped++;
     n.replay = 0;
+    n.on_msg = s->on_msg;
+    n.on_msg_ctx = s->on_msg_ctx;
     store_fini(s);
     *s = n;
 }

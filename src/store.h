@@ -59,6 +59,13 @@ struct msg {
     uint8_t *buf;             /* owned copy of the message bytes */
     /* spans into buf for the key fields */
     struct sip_span call_id, from_tag, to_tag, branch;
+    /* live --out-dir (store.keep_raw): a copy of the captured frame that
+     * carried this message, set by the pipeline for UDP, SCTP and HEP
+     * messages that came in one frame; NULL otherwise (TCP/WebSocket,
+     * IP-reassembled).  Owned; moved across store_rebuild(). */
+    uint8_t *raw;
+    uint32_t rawlen, rawwire; /* captured and original frame length */
+    int32_t rawdlt;           /* the frame's DLT_ link type */
 };
 
 enum dlg_state {
@@ -142,10 +149,16 @@ struct store {
     uint8_t *kbuf; size_t kcap, klen; /* key builder */
     int replay;               /* store_rebuild(): re-adding, do not count or report again */
     uint64_t now_seq;         /* capture-order position of the frame being decoded */
+    /* called after each message is stored and correlated (not on replay) */
+    void (*on_msg)(void *ctx, struct store *s, uint32_t msg);
+    void *on_msg_ctx;
     uint8_t unordered;        /* a message was stored after a later one (held TCP data) */
     /* streaming */
     uint64_t calls_emitted, calls_expired, rebuilds, uncorrelated_dropped;
     size_t flushed_msgs;      /* messages belonging to flushed calls */
+    /* live --out-dir: keep each message's raw frame (msg.raw) */
+    uint8_t keep_raw;
+    uint64_t raw_bytes;       /* bytes held in msg.raw copies */
 };
 
 void store_init(struct store *s, const struct limits *lim, struct diag *diag);

@@ -2,12 +2,15 @@
 # tests/run-golden.sh [--update] [NAME...] — golden tests, tcpdump TESTLIST style.
 #
 # tests/golden/LIST: one case per line, `name input format [extra args...]`
-#   format: text | json | list; input is relative to the repository root;
+#   format: text | json | list | report | report-json; input is relative to
+#   the repository root;
 #   '#' starts a comment line; blank lines are ignored.
 # Each case runs (from the repository root)
 #   text: NO_COLOR=1 $SIPLADDER --format text [args] INPUT
 #   json:            $SIPLADDER --format json [args] INPUT
 #   list:            $SIPLADDER --list [args] INPUT
+#   report:      NO_COLOR=1 $SIPLADDER report --format text [args] INPUT
+#   report-json:     $SIPLADDER report --format json [args] INPUT
 # and compares with `diff -u`:
 #   stdout      against tests/golden/NAME.out
 #   stderr      against tests/golden/NAME.err   (only if that file exists)
@@ -26,7 +29,7 @@ only=()
 for a in "$@"; do
     case "$a" in
         --update|-u) update=1 ;;
-        -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "run-golden: unknown option $a" >&2; exit 2 ;;
         *) only+=("$a") ;;
     esac
@@ -87,6 +90,8 @@ while IFS= read -r line || [ -n "$line" ]; do
         text) env_cmd=(env NO_COLOR=1); cmd=("$SIPLADDER" --format text) ;;
         json) cmd=("$SIPLADDER" --format json) ;;
         list) cmd=("$SIPLADDER" --list) ;;
+        report) env_cmd=(env NO_COLOR=1); cmd=("$SIPLADDER" report --format text) ;;
+        report-json) cmd=("$SIPLADDER" report --format json) ;;
         *) echo "FAIL $name: unknown format '$format' (LIST:$lineno)"
            fail=$((fail + 1)); continue ;;
     esac

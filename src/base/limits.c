@@ -31,6 +31,8 @@ static const struct limit_def defs[] = {
     {"frag-timeout-ms", offsetof(struct limits, frag_timeout_ms), 0, "capture-time limit to complete an IP datagram"},
     {"sctp-bytes", offsetof(struct limits, sctp_bytes), 0, "bytes buffered per SCTP stream"},
     {"ws-message-bytes", offsetof(struct limits, ws_message_bytes), 0, "bytes of one WebSocket message"},
+    {"open-calls", offsetof(struct limits, open_calls), 0, "live: calls held at once; the oldest are shed above it"},
+    {"raw-bytes", offsetof(struct limits, raw_bytes), 1, "live --out-dir: bytes of raw frames kept for call pcaps"},
 };
 
 int limits_set(struct limits *l, const char *spec)

@@ -30,6 +30,9 @@ struct limits {
     uint32_t frag_timeout_ms;  /* capture-time limit to complete a fragmented datagram */
     uint32_t sctp_bytes;       /* bytes buffered per SCTP stream for fragmented DATA */
     uint32_t ws_message_bytes; /* bytes of one (possibly fragmented) WebSocket message */
+    /* live capture (sipladder live, doc/live.md) */
+    uint32_t open_calls;       /* calls held at once (not yet emitted); above it the oldest are shed */
+    uint64_t raw_bytes;        /* --out-dir: bytes of raw frames kept for the per-call pcaps */
 };
 
 #define LIMITS_DEFAULT_INIT                                                                        \
@@ -39,7 +42,7 @@ struct limits {
         .max_store_bytes = 8ULL << 30, .tcp_flows = 200000, .tcp_stream_bytes = 1 << 20,           \
         .tcp_total_bytes = 512ULL << 20, .tcp_idle_ms = 60000, .frag_datagrams = 65536,            \
         .frag_bytes = 128ULL << 20, .frag_timeout_ms = 30000, .sctp_bytes = 1 << 20,               \
-        .ws_message_bytes = 1 << 20,                                                               \
+        .ws_message_bytes = 1 << 20, .open_calls = 100000, .raw_bytes = 1ULL << 30,                \
     }
 
 /* Parse "name=value" and set the field.  Returns 0 on success, -1 on an
