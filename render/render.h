@@ -23,7 +23,20 @@ struct render_ctx {
     int color;       /* ANSI colours */
     int show_msgs;   /* text: print each message in full under its arrow */
     int summary_only; /* json: calls and diagnostics, no per-message objects */
+    struct diagram_opts {  /* --format svg|png|pdf|mermaid|plantuml|html|layout */
+        int format;        /* enum diagram_format */
+        const char *outdir; /* -o DIR/: one file per call in DIR (NULL: everything to out) */
+        int group;         /* --group: one ladder for all selected calls */
+        int merge_lanes;   /* --merge-lanes: one lane per IP address */
+        int theme;         /* --theme light|print (enum lay_theme) */
+        int no_time;       /* --no-time */
+        int compact;       /* --compact */
+        int redact_bodies; /* --redact-bodies: no message bodies in tooltips/details */
+        double scale;      /* --scale / --dpi (PNG); 0 = 1 */
+    } diagram;
 };
+
+enum diagram_format { DIAG_SVG = 1, DIAG_PNG, DIAG_PDF, DIAG_MERMAID, DIAG_PLANTUML, DIAG_HTML, DIAG_LAYOUT };
 
 int render_text(const struct render_ctx *r);
 /* One call on its own (streaming): a text ladder, or one JSON object on one
@@ -33,6 +46,18 @@ int render_call_text(const struct render_ctx *r, const struct call *c, uint64_t 
 int render_call_jsonl(const struct render_ctx *r, const struct call *c);
 int render_json(const struct render_ctx *r);
 int render_list(const struct render_ctx *r);
+/*
+ * Diagrams (render/layout.c drives them): every selected call, or the
+ * group, is laid out once and drawn in r->diagram.format.  Returns 0, -1
+ * on a write error (errno set), or 1 after printing a usage problem (e.g.
+ * several calls for a one-diagram format without -o DIR/ or --group).
+ */
+int render_diagram(const struct render_ctx *r);
+/* Parse a --format value; returns enum diagram_format or 0. */
+int diagram_format_from(const char *name);
+/* Is path meant as an output directory (ends in '/' or is a directory)? */
+int diagram_path_is_dir(const char *path);
+
 /* End-of-run summary (stderr). */
 void render_summary(const struct render_ctx *r, FILE *f);
 

@@ -15,6 +15,9 @@ mode=${1:-build}
 
 build_pkgs=(libpcap-dev libxml2-dev libcairo2-dev libjansson-dev pkg-config make gcc)
 test_pkgs=("${build_pkgs[@]}" tshark sip-tester tcpdump jq libxml2-utils clang libclang-rt-14-dev iproute2)
+# diagrams (tests/integration/diagrams.sh): renderers that load our SVG, PDF page
+# counts, PlantUML's own parser, and DejaVu fonts so cairo's text metrics are stable
+test_pkgs+=(chromium librsvg2-bin poppler-utils plantuml fonts-dejavu-core)
 bench_pkgs=("${test_pkgs[@]}" hyperfine sngrep time)
 
 case "$mode" in

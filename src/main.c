@@ -31,13 +31,16 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_INPUT = 2 };
 
-enum fmt { FMT_TEXT, FMT_JSON, FMT_LIST };
+enum fmt { FMT_TEXT, FMT_JSON, FMT_LIST, FMT_DIAGRAM };
 
 enum {
     OPT_FORMAT = 256, OPT_LIST, OPT_ALIAS, OPT_ALIAS_FILE, OPT_CALL_ID, OPT_USER, OPT_IP, OPT_METHOD, OPT_STATUS,
     OPT_SINCE, OPT_UNTIL, OPT_COLOR, OPT_LIMIT, OPT_VERSION, OPT_SHOW_MSGS, OPT_NO_SUMMARY, OPT_SUMMARY_JSON,
     OPT_STREAM, OPT_LINGER, OPT_IDLE,
 };
+
+/* diagram options (doc/diagrams.md) */
+enum { OPT_GROUP = 400, OPT_MERGE_LANES, OPT_THEME, OPT_NO_TIME, OPT_COMPACT, OPT_REDACT, OPT_SCALE, OPT_DPI };
 
 static void usage(FILE *f)
 {
@@ -64,6 +67,16 @@ static void usage(FILE *f)
             "  --alias IP[:PORT]=NAME  name a lane (repeatable)\n"
             "  --alias-file FILE     aliases, one IP[:PORT]=NAME per line\n"
             "  --color auto|always|never  colours in the text ladder (default auto: tty and no NO_COLOR)\n"
+            "Diagrams (doc/diagrams.md):\n"
+            "  --format svg|png|pdf|mermaid|plantuml|html|layout\n"
+            "  -o DIR/               one file per call in DIR (created; names from the Call-ID, sanitised)\n"
+            "  --group               one ladder for all selected calls\n"
+            "  --merge-lanes         one lane per IP address (all its ports)\n"
+            "  --theme light|print   colours, or greyscale for print (default light)\n"
+            "  --no-time             no time column\n"
+            "  --compact             tighter spacing, no title\n"
+            "  --redact-bodies       leave message bodies out of tooltips and details\n"
+            "  --scale X, --dpi N    PNG size: X times 96 dpi, or N dpi\n"
             "Selecting calls (all given kinds must match; repeat an option for OR):\n"
             "  --call-id ID          exact Call-ID\n"
             "  --user USER, --number USER  user part of From, To or Request-URI\n"
@@ -131,6 +144,14 @@ int main(int argc, char **argv)
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"show-messages", no_argument, NULL, 'm'},
         {"no-summary", no_argument, NULL, OPT_NO_SUMMARY},
+        {"group", no_argument, NULL, OPT_GROUP},
+        {"merge-lanes", no_argument, NULL, OPT_MERGE_LANES},
+        {"theme", required_argument, NULL, OPT_THEME},
+        {"no-time", no_argument, NULL, OPT_NO_TIME},
+        {"compact", no_argument, NULL, OPT_COMPACT},
+        {"redact-bodies", no_argument, NULL, OPT_REDACT},
+        {"scale", required_argument, NULL, OPT_SCALE},
+        {"dpi", required_argument, NULL, OPT_DPI},
         {"summary", no_argument, NULL, OPT_SUMMARY_JSON},
         {"stream", no_argument, NULL, OPT_STREAM},
         {"linger", required_argument, NULL, OPT_LINGER},
@@ -150,6 +171,7 @@ int main(int argc, char **argv)
     enum fmt fmt = FMT_TEXT;
     int color = -1, verbosity = 1, summary = 1, show_msgs = 0, summary_only = 0, stream = 0;
     double linger_s = 5, idle_s = 3600;
+    struct diagram_opts dopt = {0};
     int rc = EXIT_OK;
 
     /* subcommands */
@@ -205,8 +227,11 @@ int main(int argc, char **argv)
                 fmt = FMT_JSON;
             else if (strcmp(optarg, "list") == 0)
                 fmt = FMT_LIST;
+            else if ((dopt.format = diagram_format_from(optarg)) != 0)
+                fmt = FMT_DIAGRAM;
             else {
-                fprintf(stderr, "sipladder: unknown format '%s' (text, json or list)\n", optarg);
+                fprintf(stderr, "sipladder: unknown format '%s' (text, json, list, svg, png, pdf, mermaid, plantuml, "
+                                "html or layout)\n", optarg);
                 return EXIT_USAGE;
             }
             break;
@@ -294,6 +319,42 @@ int main(int argc, char **argv)
         case OPT_NO_SUMMARY:
             summary = 0;
             break;
+        case OPT_GROUP:
+            dopt.group = 1;
+            break;
+        case OPT_MERGE_LANES:
+            dopt.merge_lanes = 1;
+            break;
+        case OPT_THEME:
+            if (strcmp(optarg, "light") != 0 && strcmp(optarg, "print") != 0) {
+                fprintf(stderr, "sipladder: --theme wants light or print\n");
+                return EXIT_USAGE;
+            }
+            dopt.theme = strcmp(optarg, "print") == 0;
+            break;
+        case OPT_NO_TIME:
+            dopt.no_time = 1;
+            break;
+        case OPT_COMPACT:
+            dopt.compact = 1;
+            break;
+        case OPT_REDACT:
+            dopt.redact_bodies = 1;
+            break;
+        case OPT_SCALE:
+        case OPT_DPI: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (c == OPT_DPI)
+                v /= 96.0;
+            if (*end || end == optarg || !(v >= 0.1 && v <= 16)) {
+                fprintf(stderr, "sipladder: bad --%s '%s' (scale 0.1 to 16, dpi 10 to 1536)\n",
+                        c == OPT_DPI ? "dpi" : "scale", optarg);
+                return EXIT_USAGE;
+            }
+            dopt.scale = v;
+            break;
+        }
         case OPT_SUMMARY_JSON:
             summary_only = 1;
             break;
@@ -334,8 +395,14 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
 
+    if (fmt == FMT_DIAGRAM && stream) {
+        fprintf(stderr, "sipladder: --stream writes text or json; draw diagrams without it\n");
+        return EXIT_USAGE;
+    }
     FILE *out = stdout;
-    if (outpath && strcmp(outpath, "-") != 0) {
+    if (fmt == FMT_DIAGRAM && diagram_path_is_dir(outpath))
+        dopt.outdir = outpath; /* render_diagram() writes one file per call there */
+    else if (outpath && strcmp(outpath, "-") != 0) {
         out = fopen(outpath, "w");
         if (!out) {
             fprintf(stderr, "sipladder: %s: cannot write: %s\n", outpath, strerror(errno));
@@ -358,6 +425,7 @@ int main(int argc, char **argv)
         .pl = &pl, .s = &pl.store, .sel = NULL, .aliases = &aliases, .files = info, .nfiles = (int)nfiles,
         .out = out, .color = color, .show_msgs = show_msgs, .summary_only = summary_only,
     };
+    r.diagram = dopt;
     struct stream_out so = {.r = &r, .flt = &flt, .fmt = fmt};
     if (stream) {
         pl.stream.on = 1;
@@ -388,6 +456,13 @@ int main(int argc, char **argv)
         break;
     case FMT_LIST:
         wr = render_list(&r);
+        break;
+    case FMT_DIAGRAM:
+        wr = render_diagram(&r);
+        if (wr == 1) { /* usage problem, already explained */
+            rc = EXIT_USAGE;
+            wr = 0;
+        }
         break;
     default:
         wr = render_text(&r);

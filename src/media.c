@@ -153,6 +153,7 @@ static void register_flow(struct media *m, uint32_t ci, const struct endpoint *e
     f->kind = kind;
     f->rtcp_mux = md->rtcp_mux;
     f->te_pt = -1;
+    f->last_stream = NONE;
     f->announced = *e;
     f->from_caller = (uint8_t)from_caller;
     f->ptime = md->ptime;
@@ -590,9 +591,20 @@ int media_packet(struct media *m, const struct pkt *pk)
         struct rtp_hdr h;
         if (rtp_parse(p, n, &h) != RTP_OK)
             return 0;
-        struct media_stream *st = stream_get(m, pk, MK_RTP, h.ssrc, f, match, h.pt);
-        if (!st)
-            return 1;
+        /* fast path: the same stream as the previous packet of this flow */
+        struct media_stream *st = NULL;
+        if (f->last_stream != NONE) {
+            struct media_stream *ls = &m->streams[f->last_stream];
+            if (ls->ssrc == h.ssrc && ls->kind == MK_RTP && endpoint_eq(&ls->src, &pk->src) &&
+                endpoint_eq(&ls->dst, &pk->dst))
+                st = ls;
+        }
+        if (!st) {
+            st = stream_get(m, pk, MK_RTP, h.ssrc, f, match, h.pt);
+            if (!st)
+                return 1;
+            m->flows[fi].last_stream = (uint32_t)(st - m->streams);
+        }
         st->packets++;
         st->bytes += n;
         st->last_ns = pk->frame->ts;

@@ -51,6 +51,7 @@ struct media_flow {
     uint16_t ptime;
     struct endpoint announced; /* the SDP address:port (the receiver) */
     uint8_t from_caller;     /* the SDP came from the caller: media *to* the caller lands here */
+    uint32_t last_stream;    /* cache: the stream of the previous packet on this flow (or NONE) */
     /* the SDP's payload types: a stream takes its clock and codec from its first packet's PT */
     uint8_t npt;
     struct media_pt {

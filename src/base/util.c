@@ -108,13 +108,28 @@ struct slice slice_cstr(const char *s)
     return (struct slice){(const uint8_t *)s, strlen(s)};
 }
 
+/* Word-at-a-time multiplicative hash with a final avalanche (the
+ * splitmix64 finaliser), so the low bits the hash maps use are well mixed. */
 uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
 {
     const uint8_t *b = p;
-    uint64_t h = 1469598103934665603ULL ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 1099511628211ULL;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ seed ^ ((uint64_t)n * 0xff51afd7ed558ccdULL);
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, b, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        b += 8;
+        n -= 8;
     }
+    uint64_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        t |= (uint64_t)b[i] << (8 * i);
+    h = (h ^ t) * 0x94d049bb133111ebULL;
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 31;
     return h;
 }

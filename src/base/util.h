@@ -35,7 +35,7 @@ int slice_eq_slice(struct slice a, struct slice b);
 struct slice slice_trim(struct slice s);
 struct slice slice_cstr(const char *s);
 
-/* FNV-1a, 64-bit. */
+/* 64-bit hash of bytes for hash maps (not cryptographic). */
 uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
 
 static inline int is_lws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
