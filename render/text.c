@@ -52,11 +52,25 @@ void fmt_time_utc(char *buf, size_t n, int64_t ns, int with_date)
 
 void call_party(struct buf *b, const struct store *s, const struct call *c, int to)
 {
-    /* From/To of the call's first message, as written. */
+    /* From/To of the call's first (INVITE) request, as written.  The last
+     * parse is kept: renderers ask for From then To of the same call. */
+    static const uint8_t *last_buf;
+    static uint32_t last_len, last_file;
+    static uint64_t last_frame;
+    static struct sip_msg sm;
+    static struct sip_hdr h[64];
+    static int rc;
     const struct msg *m = &s->msgs[c->invite_msg != NONE ? c->invite_msg : c->first_msg];
-    struct sip_msg sm;
-    struct sip_hdr h[64];
-    if (msg_parse(m, &sm, h, 64) != SIP_OK)
+    /* the same bytes of the same frame: a store rebuild may reuse addresses,
+     * so the key is the buffer, its length and the frame together */
+    if (m->buf != last_buf || m->len != last_len || m->file != last_file || m->frame != last_frame) {
+        rc = msg_parse(m, &sm, h, 64);
+        last_buf = m->buf;
+        last_len = m->len;
+        last_file = m->file;
+        last_frame = m->frame;
+    }
+    if (rc != SIP_OK)
         return;
     struct slice v = sip_hdr_first(&sm, m->buf, to ? SIP_H_TO : SIP_H_FROM);
     struct sip_nameaddr na;

@@ -350,16 +350,14 @@ static void on_body_dtmf(struct media *m, struct store *s, const struct msg *msg
     }
 }
 
-void media_on_sip(void *ctx, struct store *s, uint32_t idx)
+void media_on_sip(void *ctx, struct store *s, uint32_t idx, const struct sip_msg *smp)
 {
     struct media *m = ctx;
     const struct msg *msg = &s->msgs[idx];
-    if (msg->call == NONE || msg->retrans)
-        return;
-    struct sip_msg sm;
-    struct sip_hdr h[64];
-    if (msg_parse(msg, &sm, h, 64) != SIP_OK || !sm.body.len)
-        return;
+    if (msg->call == NONE || msg->retrans || !smp->body.len)
+        return; /* most messages: nothing to do, no parsing */
+    const struct sip_msg *sm0 = smp;
+    struct sip_msg sm = *sm0;
     struct slice body = sip_span_slice(msg->buf, sm.body);
     struct slice ctype = sip_hdr_first(&sm, msg->buf, SIP_H_CONTENT_TYPE);
     int deep = 0;

@@ -170,7 +170,7 @@ struct media {
 void media_init(struct media *m, const struct limits *lim, struct diag *diag);
 void media_fini(struct media *m);
 /* A stored SIP message (store hook): SDP, INFO/NOTIFY DTMF bodies. */
-void media_on_sip(void *ctx, struct store *s, uint32_t msg);
+void media_on_sip(void *ctx, struct store *s, uint32_t msg, const struct sip_msg *sm);
 /* A non-SIP UDP payload.  Returns 1 when it was media. */
 int media_packet(struct media *m, const struct pkt *k);
 /* End of input: flush DTMF trackers. */

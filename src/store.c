@@ -687,8 +687,8 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
     call_update(s, c, m, d);
     if (m->ts > c->last_ts)
         c->last_ts = m->ts;
-    if (s->on_msg && !s->replay)
-        s->on_msg(s->on_msg_ctx, s, idx);
+    if (s->on_msg && !s->replay && keep == mlen) /* spans of sm are valid against m->buf */
+        s->on_msg(s->on_msg_ctx, s, idx, &sm);
     return idx;
 }
 

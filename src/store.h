@@ -149,8 +149,9 @@ struct store {
     uint8_t *kbuf; size_t kcap, klen; /* key builder */
     int replay;               /* store_rebuild(): re-adding, do not count or report again */
     uint64_t now_seq;         /* capture-order position of the frame being decoded */
-    /* called after each message is stored and correlated (not on replay) */
-    void (*on_msg)(void *ctx, struct store *s, uint32_t msg);
+    /* called after each message is stored and correlated (not on replay),
+     * with its parse (spans valid against s->msgs[msg].buf) */
+    void (*on_msg)(void *ctx, struct store *s, uint32_t msg, const struct sip_msg *sm);
     void *on_msg_ctx;
     uint8_t unordered;        /* a message was stored after a later one (held TCP data) */
     /* streaming */

@@ -504,9 +504,9 @@ static void test_samples(void)
         }
         run_close(&R);
     }
-    printf("# slowest sample call: %.3f ms for ladder + layout + SVG\n", worst);
-    if (!UNDER_SANITIZER)
-        ok(worst < 10.0, "one call's SVG in under 10 ms (slowest: %.3f ms)", worst);
+    /* reported, not asserted: timing belongs to the benchmarks (bench/),
+     * a loaded CI machine must not fail a unit test */
+    printf("# slowest sample call: %.3f ms for ladder + layout + SVG (target < 10 ms, see doc/performance.md)\n", worst);
 }
 
 static void test_big(void)
