@@ -581,7 +581,8 @@ int render_list(const struct render_ctx *r)
 {
     const struct store *s = r->s;
     struct buf b = {0};
-    buf_printf(&b, "%-4s %-26s %-13s %-20s %5s %-s\n", "#", "start (UTC)", "state", "final", "msgs", "from -> to  [call-id]");
+    buf_printf(&b, "%-4s %-26s %-13s %-20s %5s %-26s %-s\n", "#", "start (UTC)", "state", "final", "msgs",
+               "media (codec loss MOS)", "from -> to  [call-id]");
     for (size_t i = 0; i < r->sel->ncalls; i++) {
         const struct call *c = &s->calls[r->sel->calls[i]];
         char d[64];
@@ -593,6 +594,34 @@ int render_list(const struct render_ctx *r)
         size_t w = put_clipped(&b, t.p ? t.p : "-", 20);
         pad(&b, 21 - w, ' ');
         buf_printf(&b, "%5zu ", c->nmsgs);
+        /* media: first codec, worst loss and MOS over the RTP streams, one-way flag */
+        {
+            const struct media *md = &r->pl->media;
+            const struct media_call *mc = media_call_find(md, c->call_id, c->call_id_len);
+            char col[64] = "-";
+            double worst_loss = -1, worst_mos = -1;
+            const char *codec = NULL;
+            for (size_t k = 0; mc && k < mc->nstreams; k++) {
+                const struct media_stream *ms = &md->streams[mc->streams[k]];
+                if (ms->kind != MK_RTP || ms->packets < 2)
+                    continue;
+                struct rtp_result res;
+                rtp_stats_result(&ms->st, &res);
+                if (!codec && ms->codec[0])
+                    codec = ms->codec;
+                if (res.loss_pct > worst_loss)
+                    worst_loss = res.loss_pct;
+                if (worst_mos < 0 || res.mos < worst_mos)
+                    worst_mos = res.mos;
+            }
+            const char *ow = media_one_way(md, mc, c->answer_msg != NONE);
+            if (worst_mos >= 0)
+                snprintf(col, sizeof col, "%s %.1f%% %.1f%s", codec ? codec : "?", worst_loss, worst_mos,
+                         ow ? (media_one_way_expected(mc) ? " 1-way(sdp)" : " ONE-WAY") : "");
+            else if (ow)
+                snprintf(col, sizeof col, "%s", !strcmp(ow, "no media") ? "NO MEDIA" : "ONE-WAY");
+            buf_printf(&b, "%-26s ", col);
+        }
         buf_reset(&t);
         call_party(&t, s, c, 0);
         buf_put_escaped(&b, (const uint8_t *)(t.p ? t.p : ""), t.n);

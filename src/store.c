@@ -322,12 +322,15 @@ static uint32_t dialog_get(struct store *s, uint32_t ci, struct slice ftag, stru
     return di;
 }
 
-static void key_txn(struct store *s, const struct msg *m, struct slice branch, struct slice cid,
+static void key_txn(struct store *s, const struct msg *m, uint32_t ci, struct slice branch, struct slice cid,
                     struct slice ftag, const char *method, size_t mlen)
 {
     kreset(s);
     if (branch.n && sip_branch_is_rfc3261(branch)) {
+        /* RFC 3261 branches should be unique, but devices reuse them: a
+         * transaction never spans Call-IDs, so the call is part of the key */
         kput(s, "b", 1);
+        kput_u32(s, ci);
         kput_slice(s, branch);
     } else { /* RFC 2543 §17.2.3 fallback */
         kput(s, "o", 1);
@@ -362,11 +365,11 @@ static uint32_t txn_get(struct store *s, struct msg *m, uint32_t ci, struct slic
     size_t ml = cseq_method.n;
     if (m->is_request && m->method == SIP_M_ACK) {
         /* RFC 3261 §17.2.3: an ACK for a non-2xx shares the INVITE's branch */
-        key_txn(s, m, branch, cid, ftag, "INVITE", 6);
+        key_txn(s, m, ci, branch, cid, ftag, "INVITE", 6);
         if (hmap_get(&s->txn_by_key, s->kbuf, s->klen, &ti) && s->txns[ti].final_status >= 300)
             return ti;
     }
-    key_txn(s, m, branch, cid, ftag, mt, ml);
+    key_txn(s, m, ci, branch, cid, ftag, mt, ml);
     if (hmap_get(&s->txn_by_key, s->kbuf, s->klen, &ti))
         return ti;
     ti = txn_new(s, ci, m->index, m->cseq_method);
@@ -374,7 +377,7 @@ static uint32_t txn_get(struct store *s, struct msg *m, uint32_t ci, struct slic
     s->txns[ti].initial = m->is_request ? !has_ttag : 2;
     if (m->is_request && m->method == SIP_M_CANCEL) {
         uint32_t inv;
-        key_txn(s, m, branch, cid, ftag, "INVITE", 6);
+        key_txn(s, m, ci, branch, cid, ftag, "INVITE", 6);
         if (hmap_get(&s->txn_by_key, s->kbuf, s->klen, &inv))
             s->txns[ti].invite_txn = inv;
     }
