@@ -492,15 +492,20 @@ int sip_looks_like(const uint8_t *p, size_t n)
         k++;
     if (k >= n || p[k] != ' ')
         return 0;
-    /* the first line ends at the first LF, or at a CR (bare CR tolerated) */
+    /* the first line ends at the first LF; failing that, at a bare CR */
     const uint8_t *lf = memchr(p + k, '\n', n - k);
-    size_t e = lf ? (size_t)(lf - p) : n;
-    const uint8_t *cr = memchr(p + k, '\r', e - k);
-    if (cr)
-        e = (size_t)(cr - p);
-    while (e > k && (p[e - 1] == '\r' || IS(p[e - 1], C_WS)))
-        e--;
-    return e >= k + 10 && IS(p[e - 8], C_WS) && eq_ci(p + e - 7, "SIP/2.0", 7);
+    size_t full = lf ? (size_t)(lf - p) : n;
+    const uint8_t *cr = memchr(p + k, '\r', full - k);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t e = pass ? (cr ? (size_t)(cr - p) : 0) : full;
+        if (pass && !cr)
+            break;
+        while (e > k && (p[e - 1] == '\r' || IS(p[e - 1], C_WS)))
+            e--;
+        if (e >= k + 10 && IS(p[e - 8], C_WS) && eq_ci(p + e - 7, "SIP/2.0", 7))
+            return 1;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -866,20 +871,27 @@ int sip_parse(const uint8_t *p, size_t n_in, const struct sip_parse_opts *opts,
         pos = n;
     } else {
         pos = (uint32_t)(lfp - p);
-        const uint8_t *crp = stream ? NULL : memchr(p + ls, '\r', pos - ls);
-        if (crp && (uint32_t)(crp - p) + 1 < pos) {
-            /* a CR not followed by LF ends the start line (tolerated, noted) */
-            le = (uint32_t)(crp - p);
-            pos = le + 1;
-            sip_msg_anom(m, SIP_ANOM_BARE_CR, le);
-        } else {
-            le = line_end(&c, ls, pos);
-            pos++;
-        }
+        le = line_end(&c, ls, pos);
+        pos++;
     }
     if (junk)
         sip_msg_anom(m, SIP_ANOM_LEADING_JUNK, 0);
+    /* datagram mode: a CR not followed by LF may end a start line that does
+     * not parse up to the LF (seen in corrupted captures; tshark does the
+     * same).  Only as a fallback, so both modes agree on any line that
+     * parses whole. */
+    const uint8_t *crp = (!stream && le > ls) ? memchr(p + ls, '\r', le - ls) : NULL;
+    struct sip_msg save;
+    if (crp)
+        save = *m;
     rc = start_line(m, p, ls, le);
+    if (rc != SIP_OK && crp) {
+        *m = save;
+        le = (uint32_t)(crp - p);
+        pos = le + 1;
+        sip_msg_anom(m, SIP_ANOM_BARE_CR, le);
+        rc = start_line(m, p, ls, le);
+    }
     if (rc != SIP_OK)
         return rc;
     m->hdr_off = pos;

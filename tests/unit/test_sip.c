@@ -1353,7 +1353,7 @@ static void test_looks_like(void)
         {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF sip:a SIP/2.0\r\n", 48, 1},
         {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG sip:a SIP/2.0\r\n", 49, 1}, /* PROTOS: long methods */
         {"CANCEL sip:a SIP/2.0\r7Via: x\r\n", 31, 1},                     /* bare CR ends the line */
-        {"INVITE sip:a\r SIP/2.0\r\n", 24, 0},
+        {"INVITE sip:a\r SIP/2.0\r\n", 24, 1}, /* the whole line parses: bare CR is only a fallback */
     };
     int good = 1;
     for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
@@ -1377,6 +1377,22 @@ static void test_looks_like(void)
         ok(rc == SIP_OK && m.method == SIP_M_CANCEL && (m.anom_mask & (1ULL << SIP_ANOM_BARE_CR)) &&
                sip_hdr_first(&m, bb, SIP_H_CALL_ID).n == 1,
            "bare CR ends the start line in datagram mode");
+        free(bb);
+    }
+    {
+        /* fuzz regression (fuzz-smoke in CI): CRs inside a start line that
+         * parses whole must not cut it in datagram mode, so stream and
+         * datagram framing agree */
+        static const char cr[] = "MESSAOE s\r\r\r\rip:user2@domain.com SIP/2.0\r\n"
+                                 "Via: SIP/2.0/TCP h;branch=z9hG4bK1\r\nCall-ID: x\r\nFrom: <sip:a@b>;tag=1\r\n"
+                                 "To: <sip:c@d>\r\nCSeq: 1 MESSAOE\r\nContent-Length: 0\r\n\r\n";
+        struct sip_msg ms, md;
+        struct sip_hdr h1[16], h2[16];
+        struct sip_parse_opts st = {.stream = 1}, dg = {0};
+        uint8_t *bb = xmemdup(cr, sizeof cr - 1);
+        int rs = sip_parse(bb, sizeof cr - 1, &st, &ms, h1, 16);
+        int rd = sip_parse(bb, rs == SIP_OK ? ms.len : sizeof cr - 1, &dg, &md, h2, 16);
+        ok(rs == SIP_OK && rd == SIP_OK && md.start.len == ms.start.len, "CRs inside a whole start line: modes agree");
         free(bb);
     }
 
