@@ -13,7 +13,7 @@
  * Both read the store, the files and the report `const` and escape every
  * capture byte for their format (buf_put_escaped / valid UTF-8).  They
  * return 0, or -1 when writing failed.  Charts (SVG/PNG) are not drawn
- * here: a chart writer takes the same struct kpi_report.
+ * here: render/chart.h builds them from the same struct kpi_report.
  */
 #ifndef SIPLADDER_RENDER_REPORT_H
 #define SIPLADDER_RENDER_REPORT_H

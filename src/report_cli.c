@@ -4,13 +4,15 @@
  * render/); main.c dispatches with
  *   if (argc > 1 && !strcmp(argv[1], "report")) return report_main(argc - 1, argv + 1);
  *
- *   sipladder report [--format text|json] [options] FILE...
+ *   sipladder report [--format text|json|svg|png] [options] FILE...
  *
  * Input options and call filters are those of the main command (-r, -f,
  * -c, FILE..., "-" for stdin, --alias, --alias-file, --call-id, --user,
  * --ip, --status, --since, --until, --limit, -q, -v, --no-summary);
  * report options: --short-call DUR (default 10s), --interval DUR (default
- * automatic), --retry-window DUR (default 10s).  KPIs after ITU-T E.411 /
+ * automatic), --retry-window DUR (default 10s); charts (render/chart.h):
+ * --format svg (stdout or -o FILE) or png (-o FILE required), --theme
+ * light|print, --scale X / --dpi N (PNG).  KPIs after ITU-T E.411 /
  * E.425, causes after ITU-T Q.850, RFC 3326, RFC 3398, RFC 4497: see
  * doc/kpi.md.
  *
@@ -23,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "render/chart.h"
 #include "render/ladder.h"
+#include "render/layout.h"
 #include "render/render.h"
 #include "render/report.h"
 #include "src/base/diag.h"
@@ -41,12 +45,15 @@ enum { R_EXIT_OK = 0, R_EXIT_USAGE = 1, R_EXIT_INPUT = 2 };
 enum {
     R_OPT_FORMAT = 256, R_OPT_ALIAS, R_OPT_ALIAS_FILE, R_OPT_CALL_ID, R_OPT_USER, R_OPT_IP, R_OPT_STATUS,
     R_OPT_SINCE, R_OPT_UNTIL, R_OPT_LIMIT, R_OPT_NO_SUMMARY, R_OPT_SHORT, R_OPT_INTERVAL, R_OPT_RETRY,
+    R_OPT_THEME, R_OPT_SCALE, R_OPT_DPI,
 };
+
+enum { R_FMT_TEXT = 0, R_FMT_JSON, R_FMT_SVG, R_FMT_PNG };
 
 static void report_usage(FILE *f)
 {
     fprintf(f,
-            "usage: sipladder report [--format text|json] [options] FILE...\n"
+            "usage: sipladder report [--format text|json|svg|png] [options] FILE...\n"
             "\n"
             "Why calls failed, who released them, and how good the route is: dispositions,\n"
             "final SIP codes, Q.850 causes (Reason header, else mapped from the SIP status),\n"
@@ -58,8 +65,11 @@ static void report_usage(FILE *f)
             "  -f FILTER             BPF capture filter, tcpdump syntax\n"
             "  -c COUNT              stop after COUNT frames\n"
             "Output:\n"
-            "  -o FILE               write to FILE instead of stdout\n"
-            "  --format text|json    output format (default text)\n"
+            "  -o FILE               write to FILE instead of stdout (required for png)\n"
+            "  --format text|json|svg|png  output format (default text); svg/png: a bar chart of\n"
+            "                        causes and final SIP codes, and KPIs over time (doc/kpi.md)\n"
+            "  --theme light|print   chart colours, or greyscale for print (default light)\n"
+            "  --scale X, --dpi N    PNG size: X times 96 dpi, or N dpi\n"
             "  --alias IP[:PORT]=NAME  name a lane (repeatable); peers are lane pairs\n"
             "  --alias-file FILE     aliases, one IP[:PORT]=NAME per line\n"
             "Report:\n"
@@ -107,6 +117,9 @@ int report_main(int argc, char **argv)
         {"short-call", required_argument, NULL, R_OPT_SHORT},
         {"interval", required_argument, NULL, R_OPT_INTERVAL},
         {"retry-window", required_argument, NULL, R_OPT_RETRY},
+        {"theme", required_argument, NULL, R_OPT_THEME},
+        {"scale", required_argument, NULL, R_OPT_SCALE},
+        {"dpi", required_argument, NULL, R_OPT_DPI},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -119,7 +132,8 @@ int report_main(int argc, char **argv)
     size_t nfiles = 0, capfiles = 0;
     const char *outpath = NULL;
     struct capture_opts copts = {0};
-    int json = 0, verbosity = 1, summary = 1;
+    int fmt = R_FMT_TEXT, theme = THEME_LIGHT, verbosity = 1, summary = 1;
+    double scale = 1.0;
     int rc = R_EXIT_OK, c;
 
     optind = 1;
@@ -158,11 +172,15 @@ int report_main(int argc, char **argv)
             goto done;
         case R_OPT_FORMAT:
             if (strcmp(optarg, "text") == 0) {
-                json = 0;
+                fmt = R_FMT_TEXT;
             } else if (strcmp(optarg, "json") == 0) {
-                json = 1;
+                fmt = R_FMT_JSON;
+            } else if (strcmp(optarg, "svg") == 0) {
+                fmt = R_FMT_SVG;
+            } else if (strcmp(optarg, "png") == 0) {
+                fmt = R_FMT_PNG;
             } else {
-                fprintf(stderr, "sipladder: report: unknown format '%s' (text or json)\n", optarg);
+                fprintf(stderr, "sipladder: report: unknown format '%s' (text, json, svg or png)\n", optarg);
                 rc = R_EXIT_USAGE;
                 goto done;
             }
@@ -256,6 +274,29 @@ int report_main(int argc, char **argv)
                 ko.retry_window_ns = ns;
             break;
         }
+        case R_OPT_THEME:
+            if (strcmp(optarg, "light") != 0 && strcmp(optarg, "print") != 0) {
+                fprintf(stderr, "sipladder: --theme wants light or print\n");
+                rc = R_EXIT_USAGE;
+                goto done;
+            }
+            theme = strcmp(optarg, "print") == 0 ? THEME_PRINT : THEME_LIGHT;
+            break;
+        case R_OPT_SCALE:
+        case R_OPT_DPI: {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (c == R_OPT_DPI)
+                v /= 96.0;
+            if (*end || end == optarg || !(v >= 0.1 && v <= 16)) {
+                fprintf(stderr, "sipladder: bad --%s '%s' (scale 0.1 to 16, dpi 10 to 1536)\n",
+                        c == R_OPT_DPI ? "dpi" : "scale", optarg);
+                rc = R_EXIT_USAGE;
+                goto done;
+            }
+            scale = v;
+            break;
+        }
         default:
             fprintf(stderr, "Try 'sipladder report --help'.\n");
             rc = R_EXIT_USAGE;
@@ -270,6 +311,11 @@ int report_main(int argc, char **argv)
         rc = R_EXIT_USAGE;
         goto done;
     }
+    if (fmt == R_FMT_PNG && !outpath) {
+        fprintf(stderr, "sipladder: report: --format png needs -o FILE (or -o - for stdout)\n");
+        rc = R_EXIT_USAGE;
+        goto done;
+    }
     size_t nstdin = 0;
     for (size_t i = 0; i < nfiles; i++)
         nstdin += strcmp(files[i], "-") == 0;
@@ -281,7 +327,7 @@ int report_main(int argc, char **argv)
 
     FILE *out = stdout;
     if (outpath && strcmp(outpath, "-") != 0) {
-        out = fopen(outpath, "w");
+        out = fopen(outpath, fmt == R_FMT_PNG ? "wb" : "w");
         if (!out) {
             fprintf(stderr, "sipladder: %s: cannot write: %s\n", outpath, strerror(errno));
             rc = R_EXIT_INPUT;
@@ -314,7 +360,24 @@ int report_main(int argc, char **argv)
         .pl = &pl, .s = &pl.store, .sel = &sel, .aliases = &aliases, .files = info, .nfiles = (int)nfiles,
         .out = out, .color = 0, .show_msgs = 0,
     };
-    int wr = json ? report_json(&r, &kr) : report_text(&r, &kr);
+    int wr;
+    if (fmt == R_FMT_SVG || fmt == R_FMT_PNG) {
+        struct chart_opts co = {.theme = theme, .files = files, .nfiles = nfiles};
+        struct chart ch;
+        chart_build(&ch, &kr, &co);
+        if (fmt == R_FMT_PNG) {
+            wr = chart_png_write(out, &ch, scale);
+        } else {
+            struct buf sb = {0};
+            wr = chart_svg_write(&sb, &ch);
+            if (wr == 0 && sb.n && fwrite(sb.p, 1, sb.n, out) != sb.n)
+                wr = -1;
+            buf_free(&sb);
+        }
+        chart_free(&ch);
+    } else {
+        wr = fmt == R_FMT_JSON ? report_json(&r, &kr) : report_text(&r, &kr);
+    }
     if (fflush(out) != 0 || wr != 0) {
         fprintf(stderr, "sipladder: error writing output: %s\n", strerror(errno));
         rc = R_EXIT_INPUT;
