@@ -7,6 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR= : binary + man page
 #   make golden-update   rewrite tests/golden expectations (review with git diff)
 #   make fuzz / fuzz-smoke   libFuzzer targets (clang)
+#   make soak       minutes-long memory soak of `sipladder live` (root)
 #   make check-deps      enforce the layer rule (base <- dissect <- capture <- correlation <- render <- main)
 
 PKGS    := libpcap libxml-2.0 cairo jansson
@@ -54,7 +55,7 @@ Q := @
 endif
 
 .PHONY: all demo test san install clean deps deps-test golden golden-update unit integration \
-        check-deps fuzz fuzz-smoke bench check-pkgs
+        check-deps fuzz fuzz-smoke bench soak check-pkgs
 
 all: check-pkgs sipladder
 
@@ -143,6 +144,11 @@ fuzz-smoke: fuzz
 
 bench: all
 	$(Q)bench/run.sh
+
+# Minutes-long memory soak of `sipladder live` on lo (root): not part of `make test`.
+soak: deps-test
+	$(Q)$(MAKE) --no-print-directory sipladder
+	$(Q)SIPLADDER=$(B)/sipladder tests/soak.sh
 
 clean:
 	rm -rf build sipladder out

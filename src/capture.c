@@ -50,10 +50,12 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "src/base/util.h"
 #include "src/decode.h"
@@ -698,6 +700,8 @@ int capture_run(const struct capture_input *in, int nfiles, const struct capture
             break;
         if (o->max_frames && total >= o->max_frames)
             break;
+        if (o->stop && *o->stop)
+            break;
         struct src *s = &srcs[best];
         struct frame f = {
             .file = (uint32_t)best,
@@ -755,4 +759,421 @@ int capture_run(const struct capture_input *in, int nfiles, const struct capture
     dd_free(&R.dd);
     free(srcs);
     return failed;
+}
+
+/* ---- live capture ------------------------------------------------------ *
+ *
+ * One pcap_t per interface, created with pcap_create() and configured
+ * before pcap_activate() (snaplen, promiscuous, immediate mode, buffer,
+ * nanosecond timestamps when the platform has them), then made
+ * non-blocking.  capture_live_poll() polls every selectable descriptor
+ * with one timeout and drains each ready handle with pcap_dispatch(); a
+ * handle without a selectable descriptor (not on Linux) is simply
+ * dispatched after the timeout.  Every return code of libpcap is turned
+ * into a sentence that says what to do.
+ */
+
+struct live_if {
+    pcap_t *p;
+    char *name;
+    int dlt;
+    int snaplen;
+    int nano;
+    int fd;           /* selectable descriptor, -1 if none */
+    uint64_t no;      /* frames delivered */
+    /* pcap_stats() counters are u_int: follow their 32-bit wraps */
+    unsigned int last_recv, last_drop, last_ifdrop;
+    uint64_t recv, drop, ifdrop;
+};
+
+struct capture_live {
+    struct live_if *ifs;
+    int n;
+    struct pollfd *pfd;
+    /* pcap_dispatch() callback context */
+    void (*cb)(void *ctx, const struct frame *f);
+    void *ctx;
+    struct live_if *cur;
+    int cur_idx;
+};
+
+const char *capture_dlt_name(int dlt)
+{
+    return pcap_datalink_val_to_name(dlt);
+}
+
+/* The path of our own binary, for the setcap advice. */
+static void self_path(char *buf, size_t n)
+{
+    ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+    if (k <= 0) {
+        snprintf(buf, n, "%s", "$(command -v sipladder)");
+        return;
+    }
+    buf[k] = 0;
+}
+
+static void explain_live_error(const char *dev, int rc, const char *pcap_msg, const struct capture_live_opts *o)
+{
+    char self[512];
+    switch (rc) {
+    case PCAP_ERROR_NO_SUCH_DEVICE:
+        fprintf(stderr, "sipladder: live: no such interface '%s' (%s); `sipladder live -D` lists the interfaces "
+                        "you can capture on\n", dev, pcap_msg);
+        break;
+    case PCAP_ERROR_PERM_DENIED:
+        self_path(self, sizeof self);
+        fprintf(stderr, "sipladder: live: no permission to capture on '%s' (%s).\n"
+                        "  Run as root, or give the binary the capture capabilities once:\n"
+                        "    sudo setcap cap_net_raw,cap_net_admin=eip %s\n", dev, pcap_msg, self);
+        break;
+    case PCAP_ERROR_PROMISC_PERM_DENIED:
+        fprintf(stderr, "sipladder: live: no permission to put '%s' in promiscuous mode (%s); run as root, or "
+                        "capture without promiscuous mode (-p: only traffic to and from this host)\n", dev, pcap_msg);
+        break;
+    case PCAP_ERROR_IFACE_NOT_UP:
+        fprintf(stderr, "sipladder: live: interface '%s' is down; bring it up first (e.g. `ip link set %s up`)\n",
+                dev, dev);
+        break;
+    case PCAP_ERROR_RFMON_NOTSUP:
+        fprintf(stderr, "sipladder: live: '%s' does not support monitor mode (%s)\n", dev, pcap_msg);
+        break;
+    case PCAP_ERROR_ACTIVATED:
+        fprintf(stderr, "sipladder: live: '%s': internal error, capture already activated\n", dev);
+        break;
+    default:
+        if (strstr(pcap_msg, "buffer") && o->buffer_kib)
+            fprintf(stderr, "sipladder: live: cannot capture on '%s' with a %d KiB kernel buffer (%s); try a smaller "
+                            "-B\n", dev, o->buffer_kib, pcap_msg);
+        else if (strstr(pcap_msg, "ermission") || strstr(pcap_msg, "not permitted")) {
+            self_path(self, sizeof self);
+            fprintf(stderr, "sipladder: live: no permission to capture on '%s' (%s).\n"
+                            "  Run as root, or give the binary the capture capabilities once:\n"
+                            "    sudo setcap cap_net_raw,cap_net_admin=eip %s\n", dev, pcap_msg, self);
+        } else
+            fprintf(stderr, "sipladder: live: cannot capture on '%s': %s\n", dev, pcap_msg[0] ? pcap_msg : "unknown error");
+        break;
+    }
+}
+
+static void explain_live_warning(const char *dev, int rc, const char *pcap_msg)
+{
+    switch (rc) {
+    case PCAP_WARNING_PROMISC_NOTSUP:
+        fprintf(stderr, "sipladder: live: warning: '%s' does not support promiscuous mode (%s); only traffic to and "
+                        "from this host (and broadcast) is seen, which is not enough on a mirror port\n", dev, pcap_msg);
+        break;
+    case PCAP_WARNING_TSTAMP_TYPE_NOTSUP:
+        fprintf(stderr, "sipladder: live: warning: '%s' does not support the requested time stamp type; the default "
+                        "one is used\n", dev);
+        break;
+    default:
+        fprintf(stderr, "sipladder: live: warning: '%s': %s\n", dev, pcap_msg[0] ? pcap_msg : "(no details)");
+        break;
+    }
+}
+
+/* A link type decode understands: the handle's own, else one it offers. */
+static int live_pick_dlt(struct live_if *li)
+{
+    int dlt = pcap_datalink(li->p);
+    if (decode_dlt_supported(dlt))
+        return dlt;
+    int *list = NULL;
+    int n = pcap_list_datalinks(li->p, &list);
+    int got = -1;
+    for (int i = 0; i < n && got < 0; i++)
+        if (decode_dlt_supported(list[i]) && pcap_set_datalink(li->p, list[i]) == 0)
+            got = list[i];
+    if (n > 0)
+        pcap_free_datalinks(list);
+    if (got < 0) {
+        const char *nm = pcap_datalink_val_to_name(dlt);
+        fprintf(stderr, "sipladder: live: '%s' has link-layer type %s (%d), which sipladder cannot decode, and offers "
+                        "no other\n", li->name, nm ? nm : "?", dlt);
+    }
+    return got;
+}
+
+static int live_open_one(struct live_if *li, const struct capture_live_opts *o)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    errbuf[0] = 0;
+    li->fd = -1;
+    li->p = pcap_create(li->name, errbuf);
+    if (!li->p) {
+        explain_live_error(li->name, PCAP_ERROR, errbuf, o);
+        return -1;
+    }
+    int snap = o->snaplen > 0 ? o->snaplen : CAPTURE_LIVE_SNAPLEN;
+    pcap_set_snaplen(li->p, snap);
+    pcap_set_promisc(li->p, o->promisc ? 1 : 0);
+    pcap_set_timeout(li->p, 100); /* ms; only used without immediate mode */
+    if (o->immediate && pcap_set_immediate_mode(li->p, 1) != 0)
+        fprintf(stderr, "sipladder: live: warning: '%s': immediate mode not available; packets may be delivered "
+                        "in batches\n", li->name);
+    int kib = o->buffer_kib > 0 ? o->buffer_kib : CAPTURE_LIVE_BUFFER_KIB;
+    if (pcap_set_buffer_size(li->p, kib * 1024) != 0)
+        fprintf(stderr, "sipladder: live: warning: '%s': cannot set the kernel buffer to %d KiB; libpcap's default "
+                        "is used\n", li->name, kib);
+    li->nano = pcap_set_tstamp_precision(li->p, PCAP_TSTAMP_PRECISION_NANO) == 0;
+    int rc = pcap_activate(li->p);
+    if (rc < 0) {
+        explain_live_error(li->name, rc, pcap_geterr(li->p), o);
+        return -1;
+    }
+    if (rc > 0)
+        explain_live_warning(li->name, rc, pcap_geterr(li->p));
+    li->nano = pcap_get_tstamp_precision(li->p) == PCAP_TSTAMP_PRECISION_NANO;
+    li->dlt = live_pick_dlt(li);
+    if (li->dlt < 0)
+        return -1;
+    li->snaplen = pcap_snapshot(li->p);
+    if (o->filter) {
+        bpf_u_int32 net = 0, mask = 0;
+        if (pcap_lookupnet(li->name, &net, &mask, errbuf) != 0)
+            mask = PCAP_NETMASK_UNKNOWN;
+        struct bpf_program prog;
+        if (pcap_compile(li->p, &prog, o->filter, 1, mask) != 0) {
+            fprintf(stderr, "sipladder: live: bad filter '%s' for '%s': %s\n", o->filter, li->name, pcap_geterr(li->p));
+            return -1;
+        }
+        rc = pcap_setfilter(li->p, &prog);
+        pcap_freecode(&prog);
+        if (rc != 0) {
+            fprintf(stderr, "sipladder: live: cannot install the filter on '%s': %s\n", li->name, pcap_geterr(li->p));
+            return -1;
+        }
+    }
+    if (pcap_setnonblock(li->p, 1, errbuf) != 0) {
+        fprintf(stderr, "sipladder: live: cannot make '%s' non-blocking: %s\n", li->name, errbuf);
+        return -1;
+    }
+    li->fd = pcap_get_selectable_fd(li->p);
+    return 0;
+}
+
+struct capture_live *capture_live_open(const struct capture_live_opts *o)
+{
+    if (o->nifaces <= 0)
+        return NULL;
+    struct capture_live *cl = xcalloc(1, sizeof(*cl));
+    cl->ifs = xcalloc((size_t)o->nifaces, sizeof(*cl->ifs));
+    cl->pfd = xcalloc((size_t)o->nifaces, sizeof(*cl->pfd));
+    cl->n = o->nifaces;
+    for (int i = 0; i < o->nifaces; i++) {
+        cl->ifs[i].name = xstrdup(o->ifaces[i]);
+        cl->ifs[i].fd = -1;
+    }
+    for (int i = 0; i < o->nifaces; i++) {
+        for (int j = 0; j < i; j++)
+            if (strcmp(o->ifaces[j], o->ifaces[i]) == 0) {
+                fprintf(stderr, "sipladder: live: interface '%s' given twice\n", o->ifaces[i]);
+                capture_live_close(cl);
+                return NULL;
+            }
+        if (live_open_one(&cl->ifs[i], o) != 0) {
+            capture_live_close(cl);
+            return NULL;
+        }
+    }
+    return cl;
+}
+
+int capture_live_count(const struct capture_live *cl)
+{
+    return cl->n;
+}
+
+const char *capture_live_name(const struct capture_live *cl, int i)
+{
+    return cl->ifs[i].name;
+}
+
+int capture_live_dlt(const struct capture_live *cl, int i)
+{
+    return cl->ifs[i].dlt;
+}
+
+const char *capture_live_dlt_name(const struct capture_live *cl, int i)
+{
+    const char *n = pcap_datalink_val_to_name(cl->ifs[i].dlt);
+    return n ? n : "?";
+}
+
+const char *capture_live_dlt_descr(const struct capture_live *cl, int i)
+{
+    const char *n = pcap_datalink_val_to_description(cl->ifs[i].dlt);
+    return n ? n : "?";
+}
+
+int capture_live_snaplen(const struct capture_live *cl, int i)
+{
+    return cl->ifs[i].snaplen;
+}
+
+int capture_live_nano(const struct capture_live *cl, int i)
+{
+    return cl->ifs[i].nano;
+}
+
+static void live_handler(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct capture_live *cl = (struct capture_live *)(void *)user;
+    struct live_if *li = cl->cur;
+    int64_t frac = (int64_t)h->ts.tv_usec;
+    if (!li->nano)
+        frac *= 1000;
+    struct frame f = {
+        .file = (uint32_t)cl->cur_idx,
+        .no = ++li->no,
+        .ts = (int64_t)h->ts.tv_sec * 1000000000LL + frac,
+        .caplen = h->caplen,
+        .len = h->len,
+        .dlt = li->dlt,
+        .data = data,
+    };
+    cl->cb(cl->ctx, &f);
+}
+
+int capture_live_poll(struct capture_live *cl, int timeout_ms, int batch, void (*cb)(void *ctx, const struct frame *f),
+                      void *ctx)
+{
+    int nfd = 0, unselectable = 0;
+    for (int i = 0; i < cl->n; i++) {
+        if (cl->ifs[i].fd >= 0) {
+            cl->pfd[nfd].fd = cl->ifs[i].fd;
+            cl->pfd[nfd].events = POLLIN;
+            cl->pfd[nfd].revents = 0;
+            nfd++;
+        } else {
+            unselectable = 1;
+        }
+    }
+    int rc = poll(cl->pfd, (nfds_t)nfd, unselectable && timeout_ms > 10 ? 10 : timeout_ms);
+    if (rc < 0 && errno != EINTR) {
+        fprintf(stderr, "sipladder: live: poll: %s\n", strerror(errno));
+        return -1;
+    }
+    if (rc <= 0 && !unselectable)
+        return 0;
+    cl->cb = cb;
+    cl->ctx = ctx;
+    int total = 0, k = 0;
+    for (int i = 0; i < cl->n; i++) {
+        struct live_if *li = &cl->ifs[i];
+        short rev = 0;
+        if (li->fd >= 0)
+            rev = rc > 0 ? cl->pfd[k++].revents : 0;
+        if (li->fd >= 0 && !rev)
+            continue;
+        cl->cur = li;
+        cl->cur_idx = i;
+        int got = pcap_dispatch(li->p, batch > 0 ? batch : -1, live_handler, (u_char *)(void *)cl);
+        if (got == PCAP_ERROR_BREAK)
+            return CAPTURE_LIVE_BROKEN;
+        if (got < 0) {
+            const char *e = pcap_geterr(li->p);
+            if (strstr(e, "went down") || strstr(e, "ENETDOWN") || strstr(e, "No such device"))
+                fprintf(stderr, "sipladder: live: '%s' went down or was removed (%s); capture stopped\n", li->name, e);
+            else
+                fprintf(stderr, "sipladder: live: capture error on '%s': %s\n", li->name, e);
+            return -1;
+        }
+        if (got == 0 && (rev & (POLLERR | POLLHUP | POLLNVAL))) {
+            fprintf(stderr, "sipladder: live: '%s' went down or was removed (its capture descriptor reports an "
+                            "error); capture stopped\n", li->name);
+            return -1;
+        }
+        total += got;
+    }
+    return total;
+}
+
+void capture_live_breakloop(struct capture_live *cl)
+{
+    for (int i = 0; i < cl->n; i++)
+        if (cl->ifs[i].p)
+            pcap_breakloop(cl->ifs[i].p);
+}
+
+void capture_live_stats(struct capture_live *cl, int i, struct capture_live_stats *st)
+{
+    struct live_if *li = &cl->ifs[i];
+    struct pcap_stat ps;
+    memset(st, 0, sizeof(*st));
+    if (!li->p || pcap_stats(li->p, &ps) != 0)
+        return;
+    li->recv += (unsigned int)(ps.ps_recv - li->last_recv);
+    li->drop += (unsigned int)(ps.ps_drop - li->last_drop);
+    li->ifdrop += (unsigned int)(ps.ps_ifdrop - li->last_ifdrop);
+    li->last_recv = ps.ps_recv;
+    li->last_drop = ps.ps_drop;
+    li->last_ifdrop = ps.ps_ifdrop;
+    st->recv = li->recv;
+    st->drop = li->drop;
+    st->ifdrop = li->ifdrop;
+    st->ok = 1;
+}
+
+void capture_live_close(struct capture_live *cl)
+{
+    if (!cl)
+        return;
+    for (int i = 0; i < cl->n; i++) {
+        if (cl->ifs[i].p)
+            pcap_close(cl->ifs[i].p);
+        free(cl->ifs[i].name);
+    }
+    free(cl->ifs);
+    free(cl->pfd);
+    free(cl);
+}
+
+int capture_list_interfaces(FILE *out)
+{
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, errbuf) != 0) {
+        fprintf(stderr, "sipladder: live: cannot list interfaces: %s\n", errbuf);
+        return -1;
+    }
+    if (!all) {
+        fprintf(stderr, "sipladder: live: no interface to capture on (as a user without capture permission the "
+                        "list can be empty: run as root or see `setcap` in doc/live.md)\n");
+        return -1;
+    }
+    int i = 1;
+    for (pcap_if_t *d = all; d; d = d->next, i++) {
+        fprintf(out, "%d.%s", i, d->name);
+        if (d->description)
+            fprintf(out, " (%s)", d->description);
+        fputs(" [", out);
+        const char *sep = "";
+        if (d->flags & PCAP_IF_LOOPBACK) {
+            fprintf(out, "%sLoopback", sep);
+            sep = ", ";
+        }
+        if (d->flags & PCAP_IF_UP) {
+            fprintf(out, "%sUp", sep);
+            sep = ", ";
+        }
+        if (d->flags & PCAP_IF_RUNNING) {
+            fprintf(out, "%sRunning", sep);
+            sep = ", ";
+        }
+        switch (d->flags & PCAP_IF_CONNECTION_STATUS) {
+        case PCAP_IF_CONNECTION_STATUS_CONNECTED:
+            fprintf(out, "%sConnected", sep);
+            break;
+        case PCAP_IF_CONNECTION_STATUS_DISCONNECTED:
+            fprintf(out, "%sDisconnected", sep);
+            break;
+        default:
+            break;
+        }
+        fputs("]\n", out);
+    }
+    pcap_freealldevs(all);
+    return 0;
 }

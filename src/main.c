@@ -174,6 +174,7 @@ int main(int argc, char **argv)
     struct diagram_opts dopt = {0};
     int rc = EXIT_OK;
 
+    { int live_main(int, char **); if (argc > 1 && !strcmp(argv[1], "live")) return live_main(argc - 1, argv + 1); }
     /* subcommands */
     if (argc > 1 && strcmp(argv[1], "report") == 0)
         return report_main(argc - 1, argv + 1);

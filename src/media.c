@@ -78,8 +78,13 @@ static size_t ep_key(const struct endpoint *e, uint8_t *k)
 static uint32_t call_of(struct media *m, const uint8_t *cid, size_t n)
 {
     uint32_t i;
-    if (hmap_get(&m->calls_by_id, cid, n, &i))
+    if (hmap_get(&m->calls_by_id, cid, n, &i)) {
+        if (m->calls[i].dead) { /* the Call-ID is reused after the call was emitted */
+            m->calls[i].dead = 0;
+            m->dead_calls--;
+        }
         return i;
+    }
     m->calls = xgrow(m->calls, &m->cap_calls, m->ncalls + 1, sizeof(*m->calls));
     i = (uint32_t)m->ncalls++;
     memset(&m->calls[i], 0, sizeof(m->calls[i]));
@@ -547,6 +552,8 @@ static void on_rtcp(struct media *m, struct media_stream *st, const struct pkt *
 int media_packet(struct media *m, const struct pkt *pk)
 {
     m->udp_checked++;
+    if (pk->frame->ts > m->last_ns)
+        m->last_ns = pk->frame->ts;
     uint8_t k[24];
     uint32_t fi;
     const struct media_flow *f = NULL;
@@ -734,4 +741,105 @@ const char *media_one_way(const struct media *m, const struct media_call *mc, in
 int media_one_way_expected(const struct media_call *mc)
 {
     return mc && mc->sdp_one_way;
+}
+
+/* ---- streaming: forgetting emitted calls ------------------------------ */
+
+#define ORPHAN_IDLE_NS (60LL * 1000000000LL)
+
+static void media_compact(struct media *m)
+{
+    uint32_t *cmap = xcalloc(m->ncalls ? m->ncalls : 1, sizeof(*cmap));
+    uint32_t *smap = xcalloc(m->nstreams ? m->nstreams : 1, sizeof(*smap));
+    /* calls */
+    size_t nc = 0;
+    for (size_t i = 0; i < m->ncalls; i++) {
+        struct media_call *c = &m->calls[i];
+        if (c->dead) {
+            free(c->call_id);
+            free(c->streams);
+            free(c->events);
+            free(c->oa);
+            cmap[i] = NONE;
+            continue;
+        }
+        cmap[i] = (uint32_t)nc;
+        m->calls[nc++] = *c;
+    }
+    m->ncalls = nc;
+    /* streams: of live calls, and orphans still active */
+    size_t ns = 0;
+    for (size_t i = 0; i < m->nstreams; i++) {
+        struct media_stream *st = &m->streams[i];
+        int keep = st->call != NONE ? cmap[st->call] != NONE : m->last_ns - st->last_ns < ORPHAN_IDLE_NS;
+        if (!keep) {
+            free(st->digits);
+            smap[i] = NONE;
+            continue;
+        }
+        smap[i] = (uint32_t)ns;
+        if (st->call != NONE)
+            st->call = cmap[st->call];
+        m->streams[ns++] = *st;
+    }
+    m->nstreams = ns;
+    for (size_t i = 0; i < m->ncalls; i++) {
+        struct media_call *c = &m->calls[i];
+        size_t k = 0;
+        for (size_t j = 0; j < c->nstreams; j++)
+            if (smap[c->streams[j]] != NONE)
+                c->streams[k++] = smap[c->streams[j]];
+        c->nstreams = k;
+    }
+    /* flows of live calls */
+    size_t nf = 0;
+    for (size_t i = 0; i < m->nflows; i++) {
+        struct media_flow *f = &m->flows[i];
+        if (cmap[f->call] == NONE)
+            continue;
+        f->call = cmap[f->call];
+        f->last_stream = f->last_stream != NONE ? smap[f->last_stream] : NONE;
+        m->flows[nf++] = *f;
+    }
+    m->nflows = nf;
+    /* hash maps from scratch */
+    hmap_fini(&m->flows_by_ep);
+    hmap_fini(&m->calls_by_id);
+    hmap_fini(&m->streams_by_key);
+    hmap_fini(&m->orphan_cand);
+    hmap_init(&m->flows_by_ep);
+    hmap_init(&m->calls_by_id);
+    hmap_init(&m->streams_by_key);
+    hmap_init(&m->orphan_cand);
+    m->ncands = 0;
+    uint8_t k[64];
+    for (size_t i = 0; i < m->nflows; i++)
+        hmap_put(&m->flows_by_ep, k, ep_key(&m->flows[i].announced, k), (uint32_t)i);
+    for (size_t i = 0; i < m->ncalls; i++)
+        hmap_put(&m->calls_by_id, m->calls[i].call_id, m->calls[i].call_id_len, (uint32_t)i);
+    for (size_t i = 0; i < m->nstreams; i++) {
+        const struct media_stream *st = &m->streams[i];
+        hmap_put(&m->streams_by_key, k, stream_key(&st->src, &st->dst, st->kind, st->ssrc, k), (uint32_t)i);
+    }
+    m->dead_calls = 0;
+    m->compactions++;
+    free(cmap);
+    free(smap);
+}
+
+void media_forget(struct media *m, const uint8_t *call_id, size_t n)
+{
+    uint32_t i;
+    if (!hmap_get(&m->calls_by_id, call_id, n, &i) || m->calls[i].dead)
+        return;
+    m->calls[i].dead = 1;
+    m->dead_calls++;
+    /* amortised: compact once dead calls are the majority */
+    if (m->dead_calls > 1024 && m->dead_calls * 2 > m->ncalls)
+        media_compact(m);
+}
+
+void media_on_emitted(void *ctx, const struct call *c)
+{
+    media_forget(ctx, c->call_id, c->call_id_len);
 }

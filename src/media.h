@@ -122,6 +122,7 @@ struct media_call {
     /* offer/answer state per dialog (index in the store call's dialogs, by
      * Call-ID so it survives rebuilds): the last fingerprint and state */
     uint8_t sdp_one_way;     /* the latest answer negotiated sendonly/recvonly/inactive audio */
+    uint8_t dead;            /* streaming: the call was emitted; dropped at the next compaction */
     struct media_oa {
         uint32_t dialog;
         uint8_t pending;         /* an offer waits for its answer */
@@ -165,6 +166,9 @@ struct media {
     /* counters */
     uint64_t udp_checked, rtp_packets, rtcp_packets, udptl_packets, orphan_packets, sdp_seen, sdp_anomalies;
     uint64_t flows_registered, streams_dropped;
+    size_t dead_calls;           /* forgotten, awaiting compaction */
+    uint64_t compactions;
+    int64_t last_ns;             /* latest packet time seen (orphan ageing) */
 };
 
 void media_init(struct media *m, const struct limits *lim, struct diag *diag);
@@ -173,6 +177,13 @@ void media_fini(struct media *m);
 void media_on_sip(void *ctx, struct store *s, uint32_t msg, const struct sip_msg *sm);
 /* A non-SIP UDP payload.  Returns 1 when it was media. */
 int media_packet(struct media *m, const struct pkt *k);
+/* Streaming: the call was emitted; forget its media (flows, streams,
+ * events).  Storage is reclaimed by an amortised compaction that also
+ * drops orphan streams idle for more than a minute. */
+void media_forget(struct media *m, const uint8_t *call_id, size_t n);
+/* store on_emitted hook: ctx is the struct media. */
+void media_on_emitted(void *ctx, const struct call *c);
+
 /* End of input: flush DTMF trackers. */
 void media_finish(struct media *m);
 /* The media of a call, or NULL. */

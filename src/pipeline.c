@@ -201,6 +201,8 @@ void pipeline_init(struct pipeline *pl, const struct limits *lim, struct diag *d
     media_init(&pl->media, lim, diag);
     pl->store.on_msg = media_on_sip;
     pl->store.on_msg_ctx = &pl->media;
+    pl->store.on_emitted = media_on_emitted;
+    pl->store.on_emitted_ctx = &pl->media;
     hmap_init(&pl->sctp_by_key);
     tcp_init(&pl->tcp, lim, diag, &pl->ss.sink, &pl->ss);
 }

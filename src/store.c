@@ -793,6 +793,8 @@ void store_rebuild(struct store *s)
     n.replay = 0;
     n.on_msg = s->on_msg;
     n.on_msg_ctx = s->on_msg_ctx;
+    n.on_emitted = s->on_emitted;
+    n.on_emitted_ctx = s->on_emitted_ctx;
     store_fini(s);
     *s = n;
 }
@@ -815,9 +817,7 @@ void store_sweep(struct store *s, int64_t now, int64_t linger_ns, int64_t idle_n
         }
         store_order_call(s, c);
         emit(ctx, s, c);
-        c->flushed = 1;
-        s->calls_emitted++;
-        s->flushed_msgs += c->nmsgs;
+        store_mark_emitted(s, c);
     }
     /* rebuild when emitted calls hold most of the memory */
     if (s->flushed_msgs > 4096 && s->flushed_msgs * 2 > s->nmsgs)
@@ -833,8 +833,15 @@ void store_flush_all(struct store *s, void (*emit)(void *ctx, const struct store
         if (c->flushed)
             continue;
         emit(ctx, s, c);
-        c->flushed = 1;
-        s->calls_emitted++;
-        s->flushed_msgs += c->nmsgs;
+        store_mark_emitted(s, c);
     }
+}
+
+void store_mark_emitted(struct store *s, struct call *c)
+{
+    c->flushed = 1;
+    s->calls_emitted++;
+    s->flushed_msgs += c->nmsgs;
+    if (s->on_emitted)
+        s->on_emitted(s->on_emitted_ctx, c);
 }

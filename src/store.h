@@ -153,6 +153,10 @@ struct store {
      * with its parse (spans valid against s->msgs[msg].buf) */
     void (*on_msg)(void *ctx, struct store *s, uint32_t msg, const struct sip_msg *sm);
     void *on_msg_ctx;
+    /* streaming: called once a call has been emitted (its state elsewhere,
+     * e.g. media, can be forgotten) */
+    void (*on_emitted)(void *ctx, const struct call *c);
+    void *on_emitted_ctx;
     uint8_t unordered;        /* a message was stored after a later one (held TCP data) */
     /* streaming */
     uint64_t calls_emitted, calls_expired, rebuilds, uncorrelated_dropped;
@@ -197,6 +201,9 @@ void store_flush_all(struct store *s, void (*emit)(void *ctx, const struct store
                      void *ctx);
 /* Rebuild from the calls not flushed. */
 void store_rebuild(struct store *s);
+/* Flag a call as emitted (streaming): counters, and the on_emitted hook.
+ * Every emission path (sweep, flush, live shedding) goes through it. */
+void store_mark_emitted(struct store *s, struct call *c);
 
 const char *call_state_name(enum call_state st);
 const char *transport_name(enum transport t);
