@@ -3,7 +3,9 @@
 #   out/NAME.txt       text ladder (NO_COLOR=1)
 #   out/NAME.json      --format json
 #   out/NAME.list.txt  --list
-# stderr of the three runs goes to out/NAME.log.
+#   out/NAME.svg       --format svg (ladder diagram), out/NAME.png --format png
+#   out/report.txt, out/report.svg   release causes and KPIs over all samples
+# stderr of the runs goes to out/NAME.log.
 # Prints a short summary (calls per file and their states, when jq is
 # available). Exits non-zero if sipladder fails on any sample.
 # SIPLADDER overrides the binary (default ./sipladder, else build/sipladder).
@@ -44,6 +46,8 @@ for s in "${samples[@]}"; do
     { NO_COLOR=1 "$bin" "$s" > "out/$name.txt" || ok=0
       "$bin" --format json "$s" > "out/$name.json" || ok=0
       "$bin" --list "$s" > "out/$name.list.txt" || ok=0
+      "$bin" --format svg --group -o "out/$name.svg" "$s" || ok=0
+      "$bin" --format png --group -o "out/$name.png" "$s" || ok=0
     } 2> "out/$name.log"
     if [ "$ok" -eq 0 ]; then
         fail=$((fail + 1))
@@ -63,5 +67,11 @@ for s in "${samples[@]}"; do
     fi
 done
 
-echo "demo: ${#samples[@]} files, $fail failed; outputs in out/"
+if ! { NO_COLOR=1 "$bin" report --no-summary "${samples[@]}" > out/report.txt &&
+       "$bin" report --format svg --no-summary "${samples[@]}" > out/report.svg; } 2> out/report.log; then
+    fail=$((fail + 1)); echo "  report                       FAILED"; sed 's/^/      /' out/report.log | head -n 5
+else
+    echo "  report                       $(grep -m1 -i 'ASR' out/report.txt | sed 's/^ *//' | cut -c1-60)"
+fi
+echo "demo: ${#samples[@]} files, $fail failed; outputs in out/ (ladders .txt .svg .png, .json, .list.txt; report.txt/.svg)"
 [ "$fail" -eq 0 ]
