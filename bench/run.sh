@@ -98,8 +98,10 @@ note "generating captures ($size: $sip_calls SIP-only calls, $rtp_calls RTP call
 gen_file "sip-$size" --calls "$sip_calls" --seed 1
 gen_file "rtp-$size" --calls "$rtp_calls" --rtp --seed 1
 gen_file tiny --calls 10 --seed 3
-gen_file stream-short --calls 200 --rtp --seed 4 --hold 2-4.9
-gen_file stream-long --calls 200 --rtp --seed 4 --hold 20-49
+# streaming: the same arrival rate and hold times (so the same number of
+# calls open at once), 10x longer: peak RSS must not follow the length
+gen_file stream-short --calls 2000 --cps 100 --seed 4
+gen_file stream-long --calls 20000 --cps 100 --seed 4
 gen_file one --calls 1 --seed 5
 for f in "sip-$size" "rtp-$size"; do
     printf '   %-12s %6s calls %8s SIP + %8s RTP packets, %s bytes\n' "$f" "$(meta "$f" calls)" \
@@ -112,12 +114,14 @@ CASES=(
     "floor-sip|floor (libpcap read loop)|sip|$BENCH/bin/floor {F}"
     "sl-json-sip|sipladder --format json|sip|$SIPLADDER --format json {F}"
     "sl-list-sip|sipladder --list|sip|$SIPLADDER --list {F}"
+    "sl-sum-sip|sipladder --format json --summary|sip|$SIPLADDER --format json --summary {F}"
     "ts-stat-sip|tshark -z sip,stat|sip|tshark -q -z sip,stat -r {F}"
     "ts-fields-sip|tshark -Y sip -T fields|sip|tshark -r {F} -Y sip -T fields -e frame.number -e sip.Call-ID -e sip.Method -e sip.Status-Code"
     "sngrep-sip|sngrep -N -q|sip|sngrep -N -q -l 1000000 -I {F}"
     "floor-rtp|floor (libpcap read loop)|rtp|$BENCH/bin/floor {F}"
     "sl-json-rtp|sipladder --format json|rtp|$SIPLADDER --format json {F}"
     "sl-list-rtp|sipladder --list|rtp|$SIPLADDER --list {F}"
+    "sl-sum-rtp|sipladder --format json --summary|rtp|$SIPLADDER --format json --summary {F}"
     "ts-rtp-rtp|tshark -z rtp,streams|rtp|tshark -q -z rtp,streams -r {F}"
     "sngrep-rtp|sngrep -N -q|rtp|sngrep -N -q -l 1000000 -I {F}"
 )
@@ -194,8 +198,8 @@ done
 stream_short="" stream_long=""
 svg_ms=""
 if [ "${STATUS[sl-json-sip]}" = ok ]; then
-    stream_short=$(rss_kib "$SIPLADDER" --format json "$DATA/stream-short.pcap")
-    stream_long=$(rss_kib "$SIPLADDER" --format json "$DATA/stream-long.pcap")
+    stream_short=$(rss_kib "$SIPLADDER" --stream --format json "$DATA/stream-short.pcap")
+    stream_long=$(rss_kib "$SIPLADDER" --stream --format json "$DATA/stream-long.pcap")
     # One call rendered as SVG (the whole process on a one-call capture, so an
     # upper bound); only once sipladder advertises an svg format.
     help=$("$SIPLADDER" --help 2>&1 || true)
@@ -276,7 +280,7 @@ report() {
         echo "- RTP-heavy ≤ 2× floor: pending (sipladder ${STATUS[sl-json-rtp]})"
     fi
     if [ -n "$stream_short" ] && [ -n "$stream_long" ]; then
-        echo "- streaming (peak RSS independent of length): 200 RTP calls, $(meta stream-short rtp_packets) RTP packets → $(calc '%.1f' "$stream_short / 1024") MiB; same calls with 10× media, $(meta stream-long rtp_packets) RTP packets → $(calc '%.1f' "$stream_long / 1024") MiB"
+        echo "- streaming (--stream, peak RSS independent of length): $(meta stream-short calls) calls at 100 calls/s, $(meta stream-short sip_packets) SIP packets → $(calc '%.1f' "$stream_short / 1024") MiB; 10× longer ($(meta stream-long calls) calls, same rate) → $(calc '%.1f' "$stream_long / 1024") MiB ($(calc '%+.1f' "($stream_long - $stream_short) * 100 / $stream_short") %)"
     else
         echo "- streaming (peak RSS independent of length): pending (sipladder not built)"
     fi
