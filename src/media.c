@@ -197,6 +197,16 @@ static void register_flow(struct media *m, uint32_t ci, const struct endpoint *e
             copy_name(mp->name, sizeof mp->name, md->fmt[i].name);
         else if (rtp_static_pt(mp->pt, &sn, &r, &ch))
             snprintf(mp->name, sizeof mp->name, "%s", sn);
+        /* the call-wide map: the latest SDP's mapping of a number wins */
+        struct media_call *c = &m->calls[ci];
+        unsigned j;
+        for (j = 0; j < c->npt && c->pts[j].pt != mp->pt; j++)
+            ;
+        if (j < sizeof c->pts / sizeof c->pts[0]) {
+            c->pts[j] = *mp;
+            if (j == c->npt)
+                c->npt++;
+        }
     }
 }
 
@@ -430,16 +440,37 @@ static struct media_stream *stream_get(struct media *m, const struct pkt *pk, ui
     }
     uint32_t rate = f ? f->clock_rate : 0;
     if (f && first_pt >= 0) {
-        /* the payload type the stream actually uses decides clock and codec */
-        for (unsigned q = 0; q < f->npt; q++)
-            if (f->pts[q].pt == first_pt && !f->pts[q].event) {
-                rate = f->pts[q].rate;
-                if (f->pts[q].name[0])
-                    snprintf(st->codec, sizeof st->codec, "%s", f->pts[q].name);
-            }
-        for (unsigned q = 0; q < f->npt; q++) /* the telephone-event at that clock */
+        /* the payload type the stream actually uses decides clock and codec:
+         * the receiver's SDP, else the call's other SDPs (a sender may use
+         * its own offer's mapping), else the static table */
+        const struct media_call *mc = &m->calls[f->call];
+        const struct media_pt *hit = NULL;
+        for (unsigned q = 0; q < f->npt && !hit; q++)
+            if (f->pts[q].pt == first_pt && !f->pts[q].event)
+                hit = &f->pts[q];
+        for (unsigned q = 0; q < mc->npt && !hit; q++)
+            if (mc->pts[q].pt == first_pt && !mc->pts[q].event)
+                hit = &mc->pts[q];
+        const char *sn;
+        uint32_t sr;
+        uint8_t ch;
+        if (hit) {
+            rate = hit->rate;
+            if (hit->name[0])
+                snprintf(st->codec, sizeof st->codec, "%s", hit->name);
+        } else if (rtp_static_pt((unsigned)first_pt, &sn, &sr, &ch)) {
+            rate = sr;
+            snprintf(st->codec, sizeof st->codec, "%s", sn);
+        }
+        st->te_pt = -1;
+        for (unsigned q = 0; q < f->npt && st->te_pt < 0; q++) /* the telephone-event at that clock */
             if (f->pts[q].event && f->pts[q].rate == rate)
                 st->te_pt = f->pts[q].pt;
+        for (unsigned q = 0; q < mc->npt && st->te_pt < 0; q++)
+            if (mc->pts[q].event && mc->pts[q].rate == rate)
+                st->te_pt = mc->pts[q].pt;
+        if (!hit && st->te_pt >= 0 && first_pt == st->te_pt)
+            snprintf(st->codec, sizeof st->codec, "telephone-event"); /* a stream of digits only */
     }
     if (kind == MK_RTP) {
         rtp_stats_init(&st->st, rate);

@@ -41,6 +41,14 @@
 enum media_kind { MK_RTP = 0, MK_RTCP, MK_UDPTL };
 enum media_match { MM_SDP_DST = 0, MM_SDP_SRC, MM_ORPHAN };
 
+/* One payload type of an SDP: number, clock, encoding name. */
+struct media_pt {
+    uint8_t pt;
+    uint8_t event;           /* telephone-event */
+    uint32_t rate;
+    char name[24];
+};
+
 struct media_flow {
     uint32_t call;           /* media_call index */
     uint8_t kind;            /* enum media_kind */
@@ -54,12 +62,7 @@ struct media_flow {
     uint32_t last_stream;    /* cache: the stream of the previous packet on this flow (or NONE) */
     /* the SDP's payload types: a stream takes its clock and codec from its first packet's PT */
     uint8_t npt;
-    struct media_pt {
-        uint8_t pt;
-        uint8_t event;       /* telephone-event */
-        uint32_t rate;
-        char name[24];
-    } pts[16];
+    struct media_pt pts[16];
 };
 
 /* What an endpoint reported about a stream in RTCP (RFC 3550 §6.4). */
@@ -122,6 +125,10 @@ struct media_call {
     /* offer/answer state per dialog (index in the store call's dialogs, by
      * Call-ID so it survives rebuilds): the last fingerprint and state */
     uint8_t sdp_one_way;     /* the latest answer negotiated sendonly/recvonly/inactive audio */
+    /* payload types of all the call's SDPs: a sender may use the mapping of
+     * its own offer rather than the receiver's answer */
+    uint8_t npt;
+    struct media_pt pts[32];
     uint8_t dead;            /* streaming: the call was emitted; dropped at the next compaction */
     struct media_oa {
         uint32_t dialog;
