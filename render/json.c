@@ -151,9 +151,20 @@ static void put_json(struct buf *b, json_t *j)
     case JSON_STRING:
         put_jstring(b, json_string_value(j), json_string_length(j));
         return;
-    case JSON_INTEGER:
-        buf_put(b, t, (size_t)snprintf(t, sizeof t, "%" JSON_INTEGER_FORMAT, json_integer_value(j)));
+    case JSON_INTEGER: {
+        /* decimal by hand: snprintf dominated the serialisation */
+        json_int_t v = json_integer_value(j);
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        char *e = t + sizeof t, *q = e;
+        do {
+            *--q = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (v < 0)
+            *--q = '-';
+        buf_put(b, q, (size_t)(e - q));
         return;
+    }
     case JSON_REAL:
         put_jreal(b, json_real_value(j));
         return;
