@@ -775,12 +775,13 @@ int main(int argc, char **argv)
             (unsigned long long)o.bytes, (double)o.bytes / 1e6, (double)last_t / 1e6,
             (unsigned long long)peak_live);
     fprintf(stderr, "gen-summary calls=%llu answered=%llu busy=%llu notfound=%llu unavailable=%llu "
-            "cancelled=%llu sip_packets=%llu rtp_packets=%llu bytes=%llu duration_us=%llu\n",
+            "cancelled=%llu sip_packets=%llu rtp_packets=%llu bytes=%llu duration_us=%llu peak_calls=%llu\n",
             (unsigned long long)ncalls, (unsigned long long)n_out[OC_ANSWERED],
             (unsigned long long)n_out[OC_BUSY], (unsigned long long)n_out[OC_NOTFOUND],
             (unsigned long long)n_out[OC_UNAVAIL], (unsigned long long)n_out[OC_CANCEL],
             (unsigned long long)sip_pkts, (unsigned long long)rtp_pkts,
-            (unsigned long long)o.bytes, (unsigned long long)last_t);
+            (unsigned long long)o.bytes, (unsigned long long)last_t,
+            (unsigned long long)peak_live);
     free(h.v);
     free(calls);
     free(o.buf);
