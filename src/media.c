@@ -51,9 +51,12 @@ void media_fini(struct media *m)
         free(m->calls[i].streams);
         free(m->calls[i].events);
         free(m->calls[i].oa);
+        free(m->calls[i].pts);
     }
     for (size_t i = 0; i < m->nstreams; i++)
         free(m->streams[i].digits);
+    for (size_t i = 0; i < m->nflows; i++)
+        free(m->flows[i].pts);
     free(m->calls);
     free(m->streams);
     free(m->flows);
@@ -105,6 +108,10 @@ static void add_event(struct media *m, uint32_t ci, const struct msg *msg, const
     struct media_call *c = &m->calls[ci];
     if (c->nevents >= 4096)
         return; /* bounded; the rest are visible in the messages */
+    if (!c->cap_events) { /* most calls have an offer and an answer: start at 2, not xgrow's 8 */
+        c->events = xmalloc(2 * sizeof(*c->events));
+        c->cap_events = 2;
+    }
     c->events = xgrow(c->events, &c->cap_events, c->nevents + 1, sizeof(*c->events));
     struct media_event *e = &c->events[c->nevents++];
     memset(e, 0, sizeof(*e));
@@ -150,10 +157,16 @@ static void register_flow(struct media *m, uint32_t ci, const struct endpoint *e
         fi = (uint32_t)m->nflows++;
         hmap_put(&m->flows_by_ep, k, kl, fi);
         m->flows_registered++;
+        m->flows[fi].pts = NULL;
+        m->flows[fi].cap_pts = 0;
     }
     /* the latest SDP for an address:port wins (re-INVITEs, port reuse) */
     struct media_flow *f = &m->flows[fi];
+    struct media_pt *pts = f->pts; /* the payload-type array is reused */
+    size_t cap_pts = f->cap_pts;
     memset(f, 0, sizeof(*f));
+    f->pts = pts;
+    f->cap_pts = cap_pts;
     f->call = ci;
     f->kind = kind;
     f->rtcp_mux = md->rtcp_mux;
@@ -183,10 +196,16 @@ static void register_flow(struct media *m, uint32_t ci, const struct endpoint *e
     }
     if (kind == MK_UDPTL)
         snprintf(f->codec, sizeof f->codec, "T.38");
-    for (unsigned i = 0; i < md->nfmt && f->npt < sizeof f->pts / sizeof f->pts[0]; i++) {
+    size_t want = md->nfmt < MEDIA_FLOW_PTS ? md->nfmt : MEDIA_FLOW_PTS;
+    if (want > f->cap_pts) { /* exactly the SDP's formats: flows are many, formats few */
+        f->pts = xrealloc(f->pts, want * sizeof(*f->pts));
+        f->cap_pts = want;
+    }
+    for (unsigned i = 0; i < md->nfmt && f->npt < MEDIA_FLOW_PTS; i++) {
         if (md->fmt[i].num < 0)
             continue;
         struct media_pt *mp = &f->pts[f->npt++];
+        memset(mp, 0, sizeof(*mp));
         mp->pt = (uint8_t)md->fmt[i].num;
         mp->rate = sdp_clock_rate(md, (unsigned)md->fmt[i].num);
         mp->event = md->fmt[i].name.n && slice_eq_ci(md->fmt[i].name, "telephone-event");
@@ -202,7 +221,9 @@ static void register_flow(struct media *m, uint32_t ci, const struct endpoint *e
         unsigned j;
         for (j = 0; j < c->npt && c->pts[j].pt != mp->pt; j++)
             ;
-        if (j < sizeof c->pts / sizeof c->pts[0]) {
+        if (j < MEDIA_CALL_PTS) {
+            if (j == c->npt)
+                c->pts = xgrow(c->pts, &c->cap_pts, (size_t)j + 1, sizeof(*c->pts));
             c->pts[j] = *mp;
             if (j == c->npt)
                 c->npt++;
@@ -791,6 +812,7 @@ static void media_compact(struct media *m)
             free(c->streams);
             free(c->events);
             free(c->oa);
+            free(c->pts);
             cmap[i] = NONE;
             continue;
         }
@@ -826,8 +848,10 @@ static void media_compact(struct media *m)
     size_t nf = 0;
     for (size_t i = 0; i < m->nflows; i++) {
         struct media_flow *f = &m->flows[i];
-        if (cmap[f->call] == NONE)
+        if (cmap[f->call] == NONE) {
+            free(f->pts);
             continue;
+        }
         f->call = cmap[f->call];
         f->last_stream = f->last_stream != NONE ? smap[f->last_stream] : NONE;
         m->flows[nf++] = *f;

@@ -49,6 +49,8 @@ struct media_pt {
     char name[24];
 };
 
+#define MEDIA_FLOW_PTS 16
+
 struct media_flow {
     uint32_t call;           /* media_call index */
     uint8_t kind;            /* enum media_kind */
@@ -62,7 +64,8 @@ struct media_flow {
     uint32_t last_stream;    /* cache: the stream of the previous packet on this flow (or NONE) */
     /* the SDP's payload types: a stream takes its clock and codec from its first packet's PT */
     uint8_t npt;
-    struct media_pt pts[16];
+    struct media_pt *pts;    /* heap, at most MEDIA_FLOW_PTS */
+    size_t cap_pts;
 };
 
 /* What an endpoint reported about a stream in RTCP (RFC 3550 §6.4). */
@@ -115,6 +118,8 @@ struct media_event {
     char text[160];
 };
 
+#define MEDIA_CALL_PTS 32
+
 struct media_call {
     char *call_id;
     uint32_t call_id_len;
@@ -128,7 +133,8 @@ struct media_call {
     /* payload types of all the call's SDPs: a sender may use the mapping of
      * its own offer rather than the receiver's answer */
     uint8_t npt;
-    struct media_pt pts[32];
+    struct media_pt *pts;    /* heap, at most MEDIA_CALL_PTS (most calls use a few) */
+    size_t cap_pts;
     uint8_t dead;            /* streaming: the call was emitted; dropped at the next compaction */
     struct media_oa {
         uint32_t dialog;
