@@ -50,6 +50,8 @@ void fmt_time_utc(char *buf, size_t n, int64_t ns, int with_date)
         snprintf(buf, n, "%s.%03ld", d, frac / 1000000);
 }
 
+static void put_party(struct buf *b, struct slice v);
+
 void call_party(struct buf *b, const struct store *s, const struct call *c, int to)
 {
     /* From/To of the call's first (INVITE) request, as written.  The last
@@ -60,7 +62,15 @@ void call_party(struct buf *b, const struct store *s, const struct call *c, int 
     static struct sip_msg sm;
     static struct sip_hdr h[64];
     static int rc;
-    const struct msg *m = &s->msgs[c->invite_msg != NONE ? c->invite_msg : c->first_msg];
+    uint32_t mi = c->invite_msg != NONE ? c->invite_msg : c->first_msg;
+    const struct msg *m = &s->msgs[mi];
+    struct slice v = SLICE_NULL;
+    if (c->party_msg == mi) { /* kept by the store from its own parse */
+        if (to ? c->has_to : c->has_from)
+            v = sip_span_slice(m->buf, to ? c->to_v : c->from_v);
+        put_party(b, v);
+        return;
+    }
     /* the same bytes of the same frame: a store rebuild may reuse addresses,
      * so the key is the buffer, its length and the frame together */
     if (m->buf != last_buf || m->len != last_len || m->file != last_file || m->frame != last_frame) {
@@ -72,7 +82,11 @@ void call_party(struct buf *b, const struct store *s, const struct call *c, int 
     }
     if (rc != SIP_OK)
         return;
-    struct slice v = sip_hdr_first(&sm, m->buf, to ? SIP_H_TO : SIP_H_FROM);
+    put_party(b, sip_hdr_first(&sm, m->buf, to ? SIP_H_TO : SIP_H_FROM));
+}
+
+static void put_party(struct buf *b, struct slice v)
+{
     struct sip_nameaddr na;
     if (v.p && sip_parse_nameaddr(v, &na)) {
         if (na.display.n) {

@@ -204,6 +204,7 @@ static uint32_t call_get(struct store *s, struct slice cid, uint32_t msg_idx)
     c->first_msg = msg_idx;
     c->invite_msg = c->ring_msg = c->answer_msg = c->ack_msg = c->bye_msg = c->cancel_msg = c->final_msg = NONE;
     c->cur_invite_txn = NONE;
+    c->party_msg = NONE;
     c->state = CALL_CALLING;
     hmap_put(&s->call_by_id, cid.p, cid.n, ci);
     return ci;
@@ -688,6 +689,13 @@ uint32_t store_add_sip(struct store *s, const struct pkt *pkt, const uint8_t *p,
             }
     }
     call_update(s, c, m, d);
+    if ((c->invite_msg != NONE ? c->invite_msg : c->first_msg) == idx && keep == mlen) {
+        c->party_msg = idx;
+        c->has_from = from.p != NULL;
+        c->has_to = to.p != NULL;
+        c->from_v = from.p ? span_of(p, from) : (struct sip_span){0, 0};
+        c->to_v = to.p ? span_of(p, to) : (struct sip_span){0, 0};
+    }
     if (m->ts > c->last_ts)
         c->last_ts = m->ts;
     if (s->on_msg && !s->replay && keep == mlen) /* spans of sm are valid against m->buf */

@@ -128,6 +128,12 @@ struct call {
     int64_t last_ts;        /* time of the latest message */
     uint8_t flushed;        /* streaming: emitted, dropped at the next rebuild */
     uint8_t expired;        /* streaming: emitted because it went idle before a final state */
+    /* From and To values of the message that names the call's parties
+     * (invite_msg, else first_msg), kept from its parse so renderers need
+     * not parse it again; party_msg is NONE when not known */
+    uint32_t party_msg;
+    uint8_t has_from, has_to;
+    struct sip_span from_v, to_v;
 };
 
 struct store {
