@@ -91,8 +91,8 @@ static void put_jstring(struct buf *b, const char *p, size_t n)
 static void put_jreal(struct buf *b, double v)
 {
     char t[64];
-    int n = snprintf(t, sizeof t, "%.16g", v);
-    if (n < 0 || (size_t)n >= sizeof t)
+    int n = fmt_g16(v, t, sizeof t);
+    if (n < 0)
         return;
     if (!strchr(t, '.') && !strchr(t, 'e')) {
         if ((size_t)n + 2 >= sizeof t)

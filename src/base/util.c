@@ -3,6 +3,8 @@
  */
 #include "src/base/util.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,4 +134,65 @@ uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
     h *= 0x94d049bb133111ebULL;
     h ^= h >> 31;
     return h;
+}
+
+int fmt_g16(double v, char *out, size_t cap)
+{
+    if (cap < 32)
+        return -1;
+#if LDBL_MANT_DIG >= 64
+    /* 10^0 .. 10^19, all exact in a 64-bit-mantissa long double */
+    static const long double p10[20] = {1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L,
+                                        1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L};
+    long double a = v < 0 ? -(long double)v : (long double)v;
+    if (a >= 1e-4L && a < 1e15L) {
+        int e = 14; /* decimal exponent: p10[e] <= a < p10[e + 1] */
+        if (a < 1.0L) {
+            e = -1;
+            while (e > -4 && a * p10[-e] < 1.0L)
+                e--;
+        } else {
+            while (e > 0 && a < p10[e])
+                e--;
+        }
+        /* the 16 significant digits: a * 10^(15 - e), an integer of 16 digits
+         * once rounded; the product is exact to about 2^-11 in the units */
+        long double sc = a * p10[15 - e];
+        long double fl = floorl(sc), fr = sc - fl;
+        if (fabsl(fr - 0.5L) > 1e-3L) { /* else a near-tie: leave it to printf */
+            uint64_t u = (uint64_t)fl + (fr > 0.5L);
+            if (u >= 1000000000000000ULL && u < 10000000000000000ULL) {
+                char d[16];
+                for (int i = 15; i >= 0; i--, u /= 10)
+                    d[i] = (char)('0' + u % 10);
+                int nd = 16;
+                while (nd > 1 && d[nd - 1] == '0')
+                    nd--;
+                size_t n = 0;
+                if (v < 0)
+                    out[n++] = '-';
+                if (e >= 0) {
+                    for (int i = 0; i <= e; i++)
+                        out[n++] = i < nd ? d[i] : '0';
+                    if (nd > e + 1) {
+                        out[n++] = '.';
+                        for (int i = e + 1; i < nd; i++)
+                            out[n++] = d[i];
+                    }
+                } else {
+                    out[n++] = '0';
+                    out[n++] = '.';
+                    for (int i = -1; i > e; i--)
+                        out[n++] = '0';
+                    for (int i = 0; i < nd; i++)
+                        out[n++] = d[i];
+                }
+                out[n] = 0;
+                return (int)n;
+            }
+        }
+    }
+#endif
+    int n = snprintf(out, cap, "%.16g", v);
+    return n < 0 || (size_t)n >= cap ? -1 : n;
 }

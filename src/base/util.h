@@ -38,6 +38,11 @@ struct slice slice_cstr(const char *s);
 /* 64-bit hash of bytes for hash maps (not cryptographic). */
 uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);
 
+/* v as printf("%.16g") writes it, into out (cap >= 32); returns the length,
+ * or -1 on error.  Most values (1e-4 <= |v| < 1e15) are formatted without
+ * printf; near-ties of the rounding and everything else go to snprintf. */
+int fmt_g16(double v, char *out, size_t cap);
+
 static inline int is_lws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 static inline uint8_t ascii_lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c; }
 

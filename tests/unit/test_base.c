@@ -1,6 +1,7 @@
 /*
  * test_base.c - hash map, output escaping, UTF-8 cleaning, limits.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,9 +93,73 @@ static void test_limits(void)
     ok(limits_set(&l, "calls=12x") != 0, "limits: trailing junk");
 }
 
+/* fmt_g16 must write exactly what printf("%.16g") writes */
+static void test_fmt_g16(void)
+{
+    uint64_t x = 88172645463325252ULL;
+    char a[64], b[64];
+    unsigned long bad = 0, n = 0;
+    const char *first = NULL;
+    static char firstbuf[160];
+    for (unsigned long i = 0; i < 3000000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        switch (i % 6) {
+        case 0: /* a capture timestamp in seconds, from nanoseconds */
+            v = (double)(int64_t)(1600000000000000000ULL + x % 400000000000000000ULL) / 1e9;
+            break;
+        case 1: /* a duration or delay in seconds */
+            v = (double)(int64_t)(x % 100000000000ULL) / 1e9;
+            break;
+        case 2: /* milliseconds and percentages with a few decimals */
+            v = (double)(x % 10000000ULL) / 1000.0;
+            break;
+        case 3: { /* any magnitude */
+            double m = (double)(x >> 11) / 9007199254740992.0;
+            int e = (int)((x >> 3) % 44) - 22;
+            v = m * pow(10.0, e);
+            break;
+        }
+        case 4: /* raw bit patterns (NaN, inf, subnormals included) */
+            memcpy(&v, &x, sizeof v);
+            break;
+        default: /* small integers and halves: exact ties */
+            v = (double)(int64_t)(x % 2000001ULL) / 2.0 - 500000.0;
+        }
+        int la = fmt_g16(v, a, sizeof a);
+        int lb = snprintf(b, sizeof b, "%.16g", v);
+        n++;
+        if (la != lb || strcmp(a, b) != 0) {
+            if (!bad++) {
+                snprintf(firstbuf, sizeof firstbuf, "%s vs printf %s", a, b);
+                first = firstbuf;
+            }
+        }
+    }
+    const double fixed[] = {0.0, -0.0, 1.0, 0.1, 0.0001, 0.00009999999999999999, 999999999999999.9,
+                            1e15, 123456789012345.6, 0.094967, 1767225613.50451, 2.5, -2.5, 0.5, 1e-5};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        int la = fmt_g16(fixed[i], a, sizeof a);
+        int lb = snprintf(b, sizeof b, "%.16g", fixed[i]);
+        n++;
+        if (la != lb || strcmp(a, b) != 0)
+            if (!bad++) {
+                snprintf(firstbuf, sizeof firstbuf, "%s vs printf %s", a, b);
+                first = firstbuf;
+            }
+    }
+    ok(bad == 0, "fmt_g16: %lu values formatted as printf %%.16g does", n);
+    if (bad)
+        fprintf(stderr, "# fmt_g16: %lu differ, first: %s\n", bad, first);
+    is_int(fmt_g16(1.0, a, 16), -1, "fmt_g16: refuses a buffer under 32 bytes");
+}
+
 int main(void)
 {
     test_hmap();
+    test_fmt_g16();
     test_escape();
     test_limits();
     return tap_done();
