@@ -15,7 +15,15 @@ struct buf {
 
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
-void buf_putc(struct buf *b, char c);
+static inline void buf_putc(struct buf *b, char c)
+{
+    if (b->n + 2 <= b->cap) { /* room for c and the NUL */
+        b->p[b->n++] = c;
+        b->p[b->n] = 0;
+        return;
+    }
+    buf_put(b, &c, 1);
+}
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);

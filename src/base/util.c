@@ -39,7 +39,7 @@ void *xrealloc(void *p, size_t n)
     return q;
 }
 
-void *xgrow(void *p, size_t *cap, size_t need, size_t elem)
+void *xgrow_slow(void *p, size_t *cap, size_t need, size_t elem)
 {
     if (need <= *cap)
         return p;

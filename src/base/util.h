@@ -24,7 +24,11 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 /* Grow-by-doubling helper: returns a buffer with room for at least `need`
  * elements of `elem` bytes; *cap is updated.  Aborts on overflow. */
-void *xgrow(void *p, size_t *cap, size_t need, size_t elem);
+void *xgrow_slow(void *p, size_t *cap, size_t need, size_t elem);
+static inline void *xgrow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    return need <= *cap ? p : xgrow_slow(p, cap, need, elem); /* the common case inline */
+}
 char *xstrdup(const char *s);
 uint8_t *xmemdup(const void *p, size_t n);
 
