@@ -243,10 +243,42 @@ static double snap(double v)
     return floor(v * 2.0 + 0.5) / 2.0;
 }
 
+/* Advances of the printable ASCII glyphs, per font: cairo's toy text API
+ * places glyphs at the running sum of their advances (no kerning, and
+ * metrics hinting is off), so an ASCII string's x_advance is that sum,
+ * added in the same order.  Other text goes to cairo. */
+static double g_adv[LF__COUNT][0x7f];
+static int8_t g_adv_state[LF__COUNT]; /* 0 unknown, 1 usable, -1 not */
+
+static int adv_init(enum lay_font f)
+{
+    if (g_adv_state[f])
+        return g_adv_state[f] > 0;
+    g_adv_state[f] = -1;
+    for (int c = 0x20; c < 0x7f; c++) {
+        char t[2] = {(char)c, 0};
+        cairo_text_extents_t e;
+        cairo_scaled_font_text_extents(font_get(f), t, &e);
+        if (cairo_scaled_font_status(font_get(f)) != CAIRO_STATUS_SUCCESS || !(e.x_advance >= 0))
+            return 0;
+        g_adv[f][c] = e.x_advance;
+    }
+    g_adv_state[f] = 1;
+    return 1;
+}
+
 double layout_text_width(enum lay_font f, const char *s)
 {
     if (!s || !*s)
         return 0;
+    if (adv_init(f)) {
+        const unsigned char *p = (const unsigned char *)s;
+        double x = 0;
+        while (*p >= 0x20 && *p < 0x7f)
+            x += g_adv[f][*p++];
+        if (!*p)
+            return round_half_up(x);
+    }
     cairo_text_extents_t e;
     cairo_scaled_font_text_extents(font_get(f), s, &e);
     if (!(e.x_advance >= 0) || cairo_scaled_font_status(font_get(f)) != CAIRO_STATUS_SUCCESS)
