@@ -1223,6 +1223,27 @@ void layout_dump(const struct layout *Y, FILE *f)
 
 void fmt_num(char *buf, size_t n, double v)
 {
+    /* coordinates are mostly whole or tenths: v * 10 is then an integer,
+     * and the digits need no printf ("%.1f" would round to the same) */
+    double t = v * 10.0;
+    if (n >= 24 && t > -1e15 && t < 1e15 && t == (double)(long long)t) {
+        long long k = (long long)t;
+        unsigned long long u = k < 0 ? (unsigned long long)(-k) : (unsigned long long)k;
+        char d[24];
+        size_t nd = 0, o = 0;
+        for (unsigned long long w = u / 10; w || !nd; w /= 10)
+            d[nd++] = (char)('0' + w % 10);
+        if (k < 0)
+            buf[o++] = '-';
+        while (nd)
+            buf[o++] = d[--nd];
+        if (u % 10) {
+            buf[o++] = '.';
+            buf[o++] = (char)('0' + u % 10);
+        }
+        buf[o] = 0;
+        return;
+    }
     snprintf(buf, n, "%.1f", v);
     size_t l = strlen(buf);
     if (l > 2 && buf[l - 1] == '0' && buf[l - 2] == '.')

@@ -676,12 +676,46 @@ static void test_hostile(void)
     unlink(path);
 }
 
+/* fmt_num must write what "%.1f" with ".0" and "-0" dropped writes */
+static void test_fmt_num(void)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    unsigned long n = 0, bad = 0;
+    char a[32], b[32], first[80] = "";
+    for (unsigned long i = 0; i < 2000000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        double v;
+        switch (i % 4) {
+        case 0: v = (double)((int64_t)(x % 40001) - 20000) / 2.0; break;   /* snapped halves */
+        case 1: v = (double)((int64_t)(x % 400001) - 200000) / 10.0; break; /* tenths */
+        case 2: v = (double)((int64_t)(x % 4000001) - 2000000) / 1000.0; break;
+        default: memcpy(&v, &x, sizeof v);                                  /* anything */
+        }
+        fmt_num(a, sizeof a, v);
+        snprintf(b, sizeof b, "%.1f", v);
+        size_t l = strlen(b);
+        if (l > 2 && b[l - 1] == '0' && b[l - 2] == '.')
+            b[l - 2] = 0;
+        if (strcmp(b, "-0") == 0)
+            snprintf(b, sizeof b, "0");
+        n++;
+        if (strcmp(a, b) != 0 && !bad++)
+            snprintf(first, sizeof first, "%.20s vs %.20s", a, b);
+    }
+    ok(bad == 0, "fmt_num: %lu values as %%.1f without .0", n);
+    if (bad)
+        fprintf(stderr, "# fmt_num: %lu differ, first %s\n", bad, first);
+}
+
 int main(void)
 {
     /* run from the repository root (run-unit.sh does) */
     if (access("samples/basic-call.pcap", R_OK) != 0 && chdir("../..") != 0)
         return 1;
     test_checker();
+    test_fmt_num();
     test_text_helpers();
     test_samples();
     test_big();
