@@ -744,15 +744,21 @@ int sdp_parse(struct slice body, struct sdp_desc *out)
 static uint64_t h_bytes(uint64_t h, const uint8_t *p, size_t n, int fold, int drop_ws)
 {
     uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
-    size_t kept = 0;
+    size_t kept = 0, k = 0;
+    uint8_t chunk[128]; /* hashed a chunk at a time, not a byte at a time */
     for (size_t i = 0; i < n; i++) {
         uint8_t c = p[i];
         if (drop_ws && (c == ' ' || c == '\t'))
             continue;
-        c = fold ? ascii_lower(c) : c;
-        h = hash_bytes(&c, 1, h);
+        chunk[k++] = fold ? ascii_lower(c) : c;
         kept++;
+        if (k == sizeof chunk) {
+            h = hash_bytes(chunk, k, h);
+            k = 0;
+        }
     }
+    if (k)
+        h = hash_bytes(chunk, k, h);
     len[0] = (uint8_t)(kept >> 24);
     len[1] = (uint8_t)(kept >> 16);
     len[2] = (uint8_t)(kept >> 8);
