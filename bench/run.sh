@@ -248,7 +248,7 @@ report() {
             echo "| ${LABEL[$id]} | $f | $st | | | | | | |"
             continue
         fi
-        local fl=floor-$f sl=sl-json-$f msgs
+        local fl=floor-$f sl=sl-sum-$f msgs
         [ "$f" = sip ] && msgs=$sip_msgs_sip || msgs=$sip_msgs_rtp
         local wr="—" cr="—" pr="—"
         if [ "${STATUS[$fl]}" = ok ] && [ "$id" != "$fl" ]; then
